@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs one group of the pytest suite. Exit code 5 (no tests collected) is a failure here:
+# every group must run tests.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+group=${1:?usage: pytest.sh unit|devnet|render}
+shift
+case "$group" in
+  unit)   paths=(tests/unit tests/preflight tests/repo); extra=(-m "not devnet and not live") ;;
+  devnet) paths=(tests/integration/devnet); extra=() ;;
+  render) paths=(tests/render); extra=() ;;
+  live)   paths=(tests/live); extra=() ;;
+  *) echo "pytest.sh: unknown group $group" >&2; exit 2 ;;
+esac
+existing=()
+for p in "${paths[@]}"; do [ -e "$p" ] && existing+=("$p"); done
+if [ "${#existing[@]}" -eq 0 ]; then
+  echo "pytest.sh: group $group has no test directory (${paths[*]})" >&2
+  exit 1
+fi
+.venv/bin/pytest -p no:cacheprovider "${extra[@]}" "${existing[@]}" "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+  echo "pytest.sh: group $group collected no tests — that is a failure" >&2
+  exit 1
+fi
+exit "$rc"

@@ -1,0 +1,6 @@
+"""The validator (validate.py) sits beside these tests."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
