@@ -12,7 +12,7 @@ description:
   - Collects notices that roles emit with C(ansible.builtin.debug) messages starting with C(SKIPPED:) or
     C(RENDERED:) and prints them once each, so an operator sees what the run did not do and why.
   - Enable it with C(callbacks_enabled = chainops.ethereum.run_summary) in C(ansible.cfg).
-author: chainops maintainers
+author: chainops maintainers (@chainops)
 requirements:
   - enable in callbacks_enabled
 """

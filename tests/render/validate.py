@@ -35,7 +35,7 @@ def iter_documents(path):
 
 
 def crd_schema_path(api_version, kind):
-    group, _, version = api_version.rpartition("/")
+    group, _sep, version = api_version.rpartition("/")
     return os.path.join(CRD_SCHEMAS, group, "%s_%s.json" % (kind.lower(), version))
 
 

@@ -1,0 +1,62 @@
+"""The shared render step: files land in <dir>/<layer>/NN-name.yaml, reruns change nothing, stale files go."""
+
+import json
+import os
+import subprocess
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PLAYBOOK = os.path.join(REPO, "tests", "repo", "fixtures", "render_demo.yml")
+
+
+def _play(render_dir, *extra, expect_rc=0):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "tests", "repo", "fixtures", "plain.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
+               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOCALHOST_WARNING="false")
+    cmd = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), PLAYBOOK, "-i", os.path.join(REPO, "tests", "repo", "fixtures", "hosts.yml"), "-e", "chainops_render_dir=%s" % render_dir]
+    for item in extra:
+        cmd += ["-e", item]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == expect_rc, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(proc.stdout[proc.stdout.index("{"):]) if expect_rc == 0 else proc.stdout
+
+
+def _changed(result):
+    return result["stats"]["localhost"]["changed"]
+
+
+@pytest.mark.slow
+def test_render_then_rerun_and_prune(tmp_path):
+    first = _play(str(tmp_path))
+    layer = tmp_path / "demo"
+    assert sorted(os.listdir(layer)) == ["00-namespaces.yaml", "10-configmap.yaml"]
+    docs = list(yaml.safe_load_all((layer / "00-namespaces.yaml").read_text()))
+    assert [d["metadata"]["name"] for d in docs if d] == ["ethereum", "monitoring"]
+    assert _changed(first) >= 1
+    before = {n: (layer / n).read_bytes() for n in os.listdir(layer)}
+
+    second = _play(str(tmp_path))
+    assert _changed(second) == 0, "re-rendering the same input must change nothing"
+    assert {n: (layer / n).read_bytes() for n in os.listdir(layer)} == before
+
+    (layer / "99-stale.yaml").write_text("---\n")
+    third = _play(str(tmp_path), "demo_count=1")
+    assert sorted(os.listdir(layer)) == ["00-namespaces.yaml"], "stale and dropped files must be pruned"
+    assert _changed(third) >= 1
+
+
+@pytest.mark.slow
+def test_input_change_changes_output(tmp_path):
+    _play(str(tmp_path))
+    _play(str(tmp_path), "demo_network=mainnet")
+    assert "network: mainnet" in (tmp_path / "demo" / "10-configmap.yaml").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bad", ["k8s_render_layer=Bad_Layer", '{"demo_objects": [{"name": "namespaces", "template": "/x.j2"}]}',
+                                 '{"demo_objects": [{"name": "00-a", "template": "relative.j2"}]}'])
+def test_bad_requests_are_refused(tmp_path, bad):
+    extra = bad if bad.startswith("{") else bad
+    out = _play(str(tmp_path), extra, expect_rc=2)
+    assert "k8s_render_objects" in out or "k8s_render_layer" in out
