@@ -65,7 +65,7 @@ class CallbackModule(CallbackBase):
             if tasks:
                 unique = sorted(set(tasks))
                 self._display.display("changed on %s: %d task(s): %s" % (host, len(tasks), "; ".join(unique)))
-            else:
+            elif host != "localhost":
                 self._display.display("changed on %s: nothing" % host)
         for notice in self.notices:
             self._display.display(notice)
