@@ -25,9 +25,13 @@ start_hosts() {
   networks
   for n in "${nodes[@]}"; do
     if podman container exists "$n"; then
-      [ "$(podman inspect -f '{{.State.Running}}' "$n")" = true ] || podman start "$n" >/dev/null
-      continue
+      if [ "$(podman inspect -f '{{.State.Running}}' "$n")" = true ]; then continue; fi
+      # a stopped lab host (machine restarted, or a start that failed) is recreated: the lab is disposable
+      podman start "$n" >/dev/null 2>&1 && continue
+      podman rm -f -t 2 "$n" >/dev/null 2>&1 || true
     fi
+    # a lab host removed while its network namespace was unreachable leaves its CNI address lease behind
+    rm -f "/var/lib/cni/networks/chainops-lab/${mgmt_ip[$n]}" "/var/lib/cni/networks/chainops-lab-p2p/${p2p_ip[$n]}"
     # eth0 = management network, eth1 = P2P network (podman attaches them in this order)
     podman run -d --name "$n" --hostname "$n" \
       --network "chainops-lab:ip=${mgmt_ip[$n]}" --network "chainops-lab-p2p:ip=${p2p_ip[$n]}" \
