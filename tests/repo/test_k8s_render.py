@@ -15,7 +15,8 @@ PLAYBOOK = os.path.join(FIXTURES, "render_demo.yml")
 def _play(render_dir, *extra, expect_rc=0):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(FIXTURES, "plain.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOCALHOST_WARNING="false")
-    cmd = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), PLAYBOOK, "-i", os.path.join(FIXTURES, "hosts.yml"), "-e", "chainops_render_dir=%s" % render_dir]
+    cmd = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), PLAYBOOK, "-i", os.path.join(FIXTURES, "hosts.yml"),
+           "-e", "chainops_render_dir=%s" % render_dir]
     for item in extra:
         cmd += ["-e", item]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
