@@ -11,7 +11,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.join(REPO, ".venv", "bin")
 
 
+PLAIN_ENV = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "tests", "repo", "fixtures", "plain.cfg"))
+PLAIN_ENV.pop("ANSIBLE_COLLECTIONS_PATH", None)
+
+
 def _run(args, **kwargs):
+    kwargs.setdefault("env", PLAIN_ENV)
+    kwargs.setdefault("cwd", "/")
     proc = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False, **kwargs)
     assert proc.returncode == 0, "%s\n%s\n%s" % (" ".join(args), proc.stdout[-3000:], proc.stderr[-3000:])
     return proc
@@ -47,7 +53,7 @@ def test_installed_collection_has_layers(installed):
 
 def test_installed_site_playbook_parses(installed):
     _artifact, dest = installed
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(dest.parent.parent.parent), ANSIBLE_CONFIG=os.path.join(REPO, "tests", "repo", "fixtures", "plain.cfg"))
+    env = dict(PLAIN_ENV, ANSIBLE_COLLECTIONS_PATH=str(dest.parent.parent.parent))
     proc = _run([os.path.join(BIN, "ansible-playbook"), "chainops.ethereum.site", "--syntax-check",
                  "-i", os.path.join(REPO, "inventories", "production-example")], env=env, cwd=str(dest.parent.parent.parent))
-    assert "playbook: chainops.ethereum.site" in proc.stdout
+    assert "playbook: %s" % (dest / "playbooks" / "site.yml") in proc.stdout
