@@ -43,6 +43,10 @@ class CallbackModule(CallbackBase):
     def _record(self, result):
         host = result._host.get_name()
         data = result._result
+        delegated = (data.get("_ansible_delegated_vars") or {}).get("ansible_host") or getattr(result._task, "delegate_to", None)
+        if delegated:
+            # work done on the controller (rendering, fetched secrets) is not a change on the host
+            host = "controller" if delegated in ("localhost", "127.0.0.1") else delegated
         if data.get("changed") and result._task.action not in ("ansible.builtin.debug", "debug"):
             self.changed.setdefault(host, []).append(result._task.get_name())
         for notice in notices_from_result(data):
@@ -59,7 +63,7 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_stats(self, stats):
         self._display.banner("CHAINOPS SUMMARY")
-        hosts = sorted(stats.processed.keys())
+        hosts = sorted(set(stats.processed.keys()) | set(self.changed.keys()))
         for host in hosts:
             tasks = self.changed.get(host, [])
             if tasks:
