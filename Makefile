@@ -9,7 +9,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 # the unshare wrapper podman needs on this kind of VM (see docs/testing.md)
 NS := scripts/in-podman-ns.sh
 
-.PHONY: help bootstrap lab lab-down test lint yamllint ansible-lint ruff sanity unit devnet render molecule promtool bench build clean
+.PHONY: help bootstrap lab lab-down test lint yamllint ansible-lint ruff sanity unit devnet render molecule live bench build clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,6 +51,9 @@ render: ## render every example inventory and validate the objects
 
 molecule: ## molecule scenarios on systemd containers (Debian 12 and 13)
 	bash scripts/molecule.sh
+
+live: ## opt-in checks against a live cluster (CHAINOPS_LIVE_KUBECONFIG=...); skipped otherwise
+	bash scripts/pytest.sh live
 
 bench: bootstrap ## benchmarks, one name=value line per figure
 	@for b in benchmarks/bench_*.py; do $(BIN)/python "$$b" || { echo "bench: $$b failed" >&2; exit 1; }; done

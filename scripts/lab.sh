@@ -47,7 +47,7 @@ start_hosts() {
     done
     echo "lab: $n is up (systemd: ${state:-unknown}; eth0 ${mgmt_ip[$n]}, eth1 ${p2p_ip[$n]})"
   done
-  [ ! -f scripts/lab-standins.sh ] || bash scripts/lab-standins.sh
+  bash scripts/lab-standins.sh
 }
 
 case "${1:-up}" in

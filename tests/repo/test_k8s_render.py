@@ -62,3 +62,12 @@ def test_bad_requests_are_refused(tmp_path, bad):
     extra = bad if bad.startswith("{") else bad
     out = _play(str(tmp_path), extra, expect_rc=2)
     assert "k8s_render_objects" in out or "k8s_render_layer" in out
+
+
+@pytest.mark.slow
+def test_render_dir_with_dotdot_keeps_fresh_files(tmp_path):
+    """A render dir written with '..' (as the lab's is) must not make fresh files look stale."""
+    (tmp_path / "inv").mkdir()
+    _play(str(tmp_path / "inv" / ".."))
+    assert sorted(os.listdir(tmp_path / "demo")) == ["00-namespaces.yaml", "10-configmap.yaml"]
+    assert _changed(_play(str(tmp_path / "inv" / ".."))) == 0
