@@ -36,7 +36,7 @@ start_hosts() {
     podman run -d --name "$n" --hostname "$n" \
       --network "chainops-lab:ip=${mgmt_ip[$n]}" --network "chainops-lab-p2p:ip=${p2p_ip[$n]}" \
       --systemd=always --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
-      --cap-add NET_ADMIN --cap-add SYS_TIME --cap-add AUDIT_WRITE \
+      --cap-add NET_ADMIN --cap-add AUDIT_WRITE \
       --label chainops.lab=1 "$image" /lib/systemd/systemd >/dev/null
   done
   for n in "${nodes[@]}"; do

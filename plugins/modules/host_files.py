@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# Copyright: chainops maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: host_files
+short_description: Put several small configuration files in place in one call, each validated before it is installed
+version_added: 0.1.0
+description:
+  - Ensures directories and files with the given content, owner, group and mode. A file whose content changes is
+    written to a temporary file beside its destination, checked with its O(files[].validate) command, and moved into
+    place atomically; a failed check leaves the old file untouched.
+  - Render templates on the controller with the C(ansible.builtin.template) lookup and pass the result as
+    O(files[].content); the host layer then writes a dozen files in one round trip instead of a dozen.
+author:
+  - chainops maintainers (@chainops)
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+options:
+  directories:
+    description: Directories to create first (parents included), each with O(directories[].path) and optional
+      O(directories[].mode), O(directories[].owner), O(directories[].group).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path.
+        type: path
+        required: true
+      mode:
+        description: Mode as an octal string.
+        type: str
+        default: "0755"
+      owner:
+        description: Owner.
+        type: str
+        default: root
+      group:
+        description: Group.
+        type: str
+        default: root
+  files:
+    description: Files to ensure.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      dest:
+        description: Absolute destination path.
+        type: path
+        required: true
+      content:
+        description: Exact content; required unless O(files[].state=absent).
+        type: str
+      mode:
+        description: Mode as an octal string.
+        type: str
+        default: "0644"
+      owner:
+        description: Owner.
+        type: str
+        default: root
+      group:
+        description: Group.
+        type: str
+        default: root
+      validate:
+        description: Command checking a candidate file before it is installed; C(%s) is replaced by its path.
+        type: str
+      state:
+        description: V(absent) removes the file.
+        type: str
+        choices: [present, absent]
+        default: present
+"""
+
+EXAMPLES = r"""
+- name: Configure time and journald in one call
+  chainops.ethereum.host_files:
+    directories:
+      - path: /etc/systemd/journald.conf.d
+    files:
+      - dest: /etc/chrony/chrony.conf
+        content: "{{ lookup('ansible.builtin.template', 'chrony.conf.j2') }}"
+      - dest: /etc/systemd/journald.conf.d/90-chainops.conf
+        content: |
+          [Journal]
+          SystemMaxUse=2G
+      - dest: /etc/sudoers.d/90-admins
+        content: "{{ lookup('ansible.builtin.template', 'sudoers.j2') }}"
+        mode: "0440"
+        validate: /usr/sbin/visudo -cf %s
+  register: __files
+  notify: restart chrony
+"""
+
+RETURN = r"""
+changed_files:
+  description: Destinations whose content, mode or ownership changed (or would change in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/chrony/chrony.conf]
+changed_directories:
+  description: Directories created or fixed.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import grp
+import os
+import pwd
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+
+def _ids(owner, group):
+    try:
+        uid = pwd.getpwnam(owner).pw_uid
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError as exc:
+        raise ValueError("unknown owner or group %s:%s" % (owner, group)) from exc
+    return uid, gid
+
+
+def _mode(text):
+    try:
+        return int(str(text), 8)
+    except ValueError as exc:
+        raise ValueError("mode %r is not an octal string" % (text,)) from exc
+
+
+def file_needs(dest, content, mode, uid, gid):
+    """What differs between dest and the wanted state: a subset of {'content', 'attributes'}."""
+    needs = set()
+    try:
+        st = os.lstat(dest)
+    except FileNotFoundError:
+        return {"content", "attributes"}
+    with open(dest, "rb") as handle:
+        if handle.read() != content:
+            needs.add("content")
+    if (st.st_mode & 0o7777) != mode or st.st_uid != uid or st.st_gid != gid:
+        needs.add("attributes")
+    return needs
+
+
+def ensure_directory(spec, check_mode):
+    """Create/fix one directory; True when something changed."""
+    path = spec["path"]
+    uid, gid = _ids(spec["owner"], spec["group"])
+    mode = _mode(spec["mode"])
+    if os.path.isdir(path):
+        st = os.stat(path)
+        if (st.st_mode & 0o7777) == mode and st.st_uid == uid and st.st_gid == gid:
+            return False
+    elif os.path.lexists(path):
+        raise ValueError("%s exists and is not a directory" % path)
+    if not check_mode:
+        os.makedirs(path, exist_ok=True)
+        os.chown(path, uid, gid)
+        os.chmod(path, mode)
+    return True
+
+
+def install_file(module, spec, content):
+    """Write content to a temp file beside dest, validate it, move it into place. Raises on a failed check."""
+    dest = spec["dest"]
+    uid, gid = _ids(spec["owner"], spec["group"])
+    directory = os.path.dirname(dest)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.chown(tmp, uid, gid)
+        os.chmod(tmp, _mode(spec["mode"]))
+        if spec.get("validate"):
+            if "%s" not in spec["validate"]:
+                raise ValueError("validate for %s must contain %%s" % dest)
+            rc, out, err = module.run_command(spec["validate"] % tmp)
+            if rc != 0:
+                raise ValueError("validation of %s failed (%s): %s" % (dest, spec["validate"], (err or out).strip()))
+        os.rename(tmp, dest)
+        tmp = None
+    finally:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            directories=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    path=dict(type="path", required=True),
+                    mode=dict(type="str", default="0755"),
+                    owner=dict(type="str", default="root"),
+                    group=dict(type="str", default="root"),
+                ),
+            ),
+            files=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    dest=dict(type="path", required=True),
+                    content=dict(type="str", no_log=False),
+                    mode=dict(type="str", default="0644"),
+                    owner=dict(type="str", default="root"),
+                    group=dict(type="str", default="root"),
+                    validate=dict(type="str"),
+                    state=dict(type="str", choices=["present", "absent"], default="present"),
+                ),
+            ),
+        ),
+        supports_check_mode=True,
+    )
+    changed_dirs, changed_files, diffs = [], [], []
+    try:
+        for spec in module.params["directories"]:
+            if ensure_directory(spec, module.check_mode):
+                changed_dirs.append(spec["path"])
+        for spec in module.params["files"]:
+            dest = spec["dest"]
+            if spec["state"] == "absent":
+                if os.path.lexists(dest):
+                    changed_files.append(dest)
+                    if not module.check_mode:
+                        os.unlink(dest)
+                continue
+            if spec.get("content") is None:
+                raise ValueError("%s has no content" % dest)
+            content = to_bytes(spec["content"], errors="surrogate_or_strict")
+            uid, gid = _ids(spec["owner"], spec["group"])
+            needs = file_needs(dest, content, _mode(spec["mode"]), uid, gid)
+            if not needs:
+                continue
+            changed_files.append(dest)
+            if module._diff and "content" in needs:
+                before = ""
+                if os.path.exists(dest):
+                    with open(dest, "rb") as handle:
+                        before = to_native(handle.read(), errors="surrogate_or_strict")
+                diffs.append(dict(before_header=dest, after_header=dest, before=before, after=spec["content"]))
+            if module.check_mode:
+                continue
+            if "content" in needs:
+                install_file(module, spec, content)
+            else:
+                os.chown(dest, uid, gid)
+                os.chmod(dest, _mode(spec["mode"]))
+    except (ValueError, OSError) as exc:
+        module.fail_json(msg=to_native(exc), changed_files=changed_files, changed_directories=changed_dirs)
+    result = dict(changed=bool(changed_dirs or changed_files), changed_files=changed_files, changed_directories=changed_dirs)
+    if diffs:
+        result["diff"] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

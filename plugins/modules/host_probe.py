@@ -1,0 +1,341 @@
+#!/usr/bin/python
+# Copyright: chainops maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: host_probe
+short_description: Read, in one call, the host state the host-layer roles decide on
+version_added: 0.1.0
+description:
+  - Reports whether the host is a container, live sysctl values, which paths exist, active swap and swap lines in
+    C(/etc/fstab), systemd unit states, missing Debian packages, the account Ansible logged in with (seen through
+    C(sudo)), whether it has authorized keys, where the SSH connection comes from, and an nftables table listing.
+  - One module call replaces a dozen C(stat)/C(command) round trips, so a rerun of the host layer that has nothing
+    to change costs a few calls per host. Read-only.
+author:
+  - chainops maintainers (@chainops)
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: The module only reads; it does the same in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+options:
+  sysctls:
+    description: Sysctl keys (dotted) to read from C(/proc/sys). A missing key is reported as V(null).
+    type: list
+    elements: str
+    default: []
+  paths:
+    description: Paths whose existence to report.
+    type: list
+    elements: path
+    default: []
+  units:
+    description: systemd units whose C(ActiveState) and C(UnitFileState) to report.
+    type: list
+    elements: str
+    default: []
+  packages:
+    description: Debian packages; those not installed are returned in RV(packages_missing).
+    type: list
+    elements: str
+    default: []
+  swap:
+    description: Report active swap (C(/proc/swaps)) and uncommented swap lines of C(/etc/fstab).
+    type: bool
+    default: false
+  login:
+    description: Report the account Ansible logged in with, whether it has authorized keys, and the SSH connection.
+    type: bool
+    default: false
+  nft_table:
+    description: An nftables table to list, as C(family name) (for example C(inet chainops_host)).
+    type: str
+  groups:
+    description: Groups whose existence to report.
+    type: list
+    elements: str
+    default: []
+notes:
+  - The login account is the C(SUDO_USER) of a C(sudo) become, else the account the module runs as. The SSH
+    connection is read from the environment of the closest ancestor process that has C(SSH_CONNECTION), so it is
+    found through C(sudo) too.
+"""
+
+EXAMPLES = r"""
+- name: Probe what the baseline role needs
+  chainops.ethereum.host_probe:
+    sysctls: [net.ipv4.ip_forward, vm.overcommit_memory]
+    paths: [/sys/module/overlay, /etc/ssh/ssh_host_ed25519_key]
+    units: [chrony.service, ssh.service]
+    packages: [chrony, nftables]
+    swap: true
+    login: true
+  register: __baseline_probe
+"""
+
+RETURN = r"""
+container:
+  description: The container technology (C(podman), C(docker), C(lxc), ...) or C(none) on a VM or bare metal.
+  returned: always
+  type: str
+  sample: podman
+sysctls:
+  description: Live value of every requested key, whitespace-normalised; V(null) when the kernel has no such key.
+  returned: always
+  type: dict
+  sample: {"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": null}
+paths:
+  description: Whether each requested path exists.
+  returned: always
+  type: dict
+  sample: {"/sys/module/overlay": true}
+units:
+  description: C(active) (ActiveState) and C(enabled) (UnitFileState) of each requested unit; C(not-found) when absent.
+  returned: always
+  type: dict
+  sample: {"chrony.service": {"active": "active", "enabled": "enabled"}}
+packages_missing:
+  description: Requested packages that are not installed.
+  returned: always
+  type: list
+  elements: str
+  sample: [nftables]
+swap_active:
+  description: Active swap devices or files.
+  returned: when O(swap=true)
+  type: list
+  elements: str
+fstab_swap:
+  description: Uncommented swap lines in C(/etc/fstab).
+  returned: when O(swap=true)
+  type: list
+  elements: str
+login_user:
+  description: The account Ansible logged in with.
+  returned: when O(login=true)
+  type: str
+  sample: ops
+login_has_keys:
+  description: Whether that account has a non-empty C(~/.ssh/authorized_keys).
+  returned: when O(login=true)
+  type: bool
+ssh_client:
+  description: Address the SSH connection comes from, as the host sees it (empty when not over SSH).
+  returned: when O(login=true)
+  type: str
+  sample: 10.10.0.5
+ssh_server_port:
+  description: Local port of that SSH connection (0 when not over SSH).
+  returned: when O(login=true)
+  type: int
+  sample: 22
+nft_table:
+  description: C(present) and C(listing) (C(nft list table) output) of O(nft_table).
+  returned: when O(nft_table) is set
+  type: dict
+groups:
+  description: Whether each requested group exists.
+  returned: always
+  type: dict
+  sample: {"chainops-admin": true}
+"""
+
+import grp
+import os
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+
+_UNIT_STATES = ("ActiveState", "UnitFileState", "LoadState")
+
+
+def detect_container(proc="/proc", run="/run"):
+    """Container technology from the usual markers, or 'none'."""
+    try:
+        with open(os.path.join(proc, "1", "environ"), "rb") as handle:
+            for item in handle.read().split(b"\0"):
+                if item.startswith(b"container="):
+                    return item.split(b"=", 1)[1].decode() or "container"
+    except OSError:
+        pass
+    if os.path.exists(os.path.join(run, ".containerenv")):
+        return "podman"
+    if os.path.exists("/.dockerenv"):
+        return "docker"
+    return "none"
+
+
+def read_sysctls(keys, proc_sys="/proc/sys"):
+    """{key: whitespace-normalised value or None when the key does not exist}."""
+    values = {}
+    for key in keys:
+        path = os.path.join(proc_sys, *key.split("."))
+        try:
+            with open(path) as handle:
+                values[key] = " ".join(handle.read().split())
+        except OSError:
+            values[key] = None
+    return values
+
+
+def active_swap(proc_swaps="/proc/swaps"):
+    """Active swap devices/files."""
+    try:
+        with open(proc_swaps) as handle:
+            lines = handle.read().splitlines()[1:]
+    except OSError:
+        return []
+    return [line.split()[0] for line in lines if line.strip()]
+
+
+def fstab_swap_lines(fstab="/etc/fstab"):
+    """Uncommented /etc/fstab lines whose type is swap."""
+    try:
+        with open(fstab) as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 3 and not fields[0].startswith("#") and fields[2] == "swap":
+            found.append(line)
+    return found
+
+
+def ancestor_env(name, pid=None, proc="/proc", limit=64):
+    """Value of environment variable `name` in the closest ancestor process that has it ('' if none)."""
+    pid = os.getpid() if pid is None else pid
+    for _step in range(limit):
+        try:
+            with open(os.path.join(proc, str(pid), "environ"), "rb") as handle:
+                for item in handle.read().split(b"\0"):
+                    if item.startswith(name.encode() + b"="):
+                        return item.split(b"=", 1)[1].decode(errors="replace")
+            with open(os.path.join(proc, str(pid), "stat")) as handle:
+                stat = handle.read()
+        except OSError:
+            return ""
+        # the command name is in parentheses and may itself contain spaces or parentheses
+        fields = stat[stat.rfind(")") + 2 :].split()
+        ppid = int(fields[1]) if len(fields) > 1 else 0
+        if ppid <= 1:
+            return ""
+        pid = ppid
+    return ""
+
+
+def login_info(environ=None):
+    """The login account (sudo's SUDO_USER, else the current one), its authorized keys and the SSH connection."""
+    environ = os.environ if environ is None else environ
+    user = environ.get("SUDO_USER") or pwd.getpwuid(os.getuid()).pw_name
+    has_keys = False
+    try:
+        home = pwd.getpwnam(user).pw_dir
+        keys = os.path.join(home, ".ssh", "authorized_keys")
+        has_keys = os.path.isfile(keys) and os.path.getsize(keys) > 0
+    except (KeyError, OSError):
+        pass
+    connection = (environ.get("SSH_CONNECTION") or ancestor_env("SSH_CONNECTION")).split()
+    client = connection[0] if len(connection) == 4 else ""
+    port = int(connection[3]) if len(connection) == 4 and connection[3].isdigit() else 0
+    return {"login_user": user, "login_has_keys": has_keys, "ssh_client": client, "ssh_server_port": port}
+
+
+def parse_systemctl_show(text, units):
+    """Parse `systemctl show -p ActiveState,UnitFileState,LoadState u1 u2 ...` (blank-line separated blocks)."""
+    blocks = text.strip().split("\n\n") if text.strip() else []
+    states = {}
+    for unit, block in zip(units, blocks):
+        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        if props.get("LoadState") == "not-found":
+            states[unit] = {"active": "not-found", "enabled": "not-found"}
+        else:
+            states[unit] = {"active": props.get("ActiveState", ""), "enabled": props.get("UnitFileState", "")}
+    for unit in units:
+        states.setdefault(unit, {"active": "unknown", "enabled": "unknown"})
+    return states
+
+
+def parse_dpkg_status(text, packages):
+    """Packages of `packages` that `dpkg-query -W -f '${Package} ${db:Status-Status}\\n'` does not show installed."""
+    installed = set()
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[1] == "installed":
+            installed.add(fields[0].split(":")[0])
+    return [p for p in packages if p not in installed]
+
+
+def _group_exists(name):
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _run(module, argv):
+    rc, out, err = module.run_command(argv, environ_update={"LC_ALL": "C"})
+    return rc, out, err
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sysctls=dict(type="list", elements="str", default=[]),
+            paths=dict(type="list", elements="path", default=[]),
+            units=dict(type="list", elements="str", default=[]),
+            packages=dict(type="list", elements="str", default=[]),
+            swap=dict(type="bool", default=False),
+            login=dict(type="bool", default=False),
+            nft_table=dict(type="str"),
+            groups=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    result = dict(changed=False, container=detect_container())
+    result["sysctls"] = read_sysctls(params["sysctls"])
+    result["paths"] = {path: os.path.exists(path) for path in params["paths"]}
+    result["groups"] = {name: _group_exists(name) for name in params["groups"]}
+
+    units = params["units"]
+    if units:
+        rc, out, err = _run(module, ["systemctl", "show", "--property=" + ",".join(_UNIT_STATES)] + units)
+        if rc != 0:
+            module.fail_json(msg="systemctl show failed: %s" % err.strip(), rc=rc)
+        result["units"] = parse_systemctl_show(out, units)
+    else:
+        result["units"] = {}
+
+    packages = params["packages"]
+    if packages:
+        # dpkg-query exits 1 when a package is unknown to dpkg; the output still lists the known ones
+        rc, out, err = _run(module, ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\\n"] + packages)
+        if rc not in (0, 1):
+            module.fail_json(msg="dpkg-query failed: %s" % err.strip(), rc=rc)
+        result["packages_missing"] = parse_dpkg_status(out, packages)
+    else:
+        result["packages_missing"] = []
+
+    if params["swap"]:
+        result["swap_active"] = active_swap()
+        result["fstab_swap"] = fstab_swap_lines()
+    if params["login"]:
+        result.update(login_info())
+    if params["nft_table"]:
+        rc, out, err = _run(module, ["nft", "list", "table"] + params["nft_table"].split())
+        result["nft_table"] = {"present": rc == 0, "listing": out if rc == 0 else ""}
+
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
