@@ -23,6 +23,7 @@ name=value figures go to stdout, progress to stderr.
 """
 
 import http.client
+import importlib
 import json
 import os
 import random
@@ -40,10 +41,9 @@ from socketserver import ThreadingMixIn
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration", "devnet"))
 sys.path.insert(0, os.path.join(REPO, "collections"))
-
-import devnet_procs as dp  # noqa: E402
-
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h  # noqa: E402
+# imported after the path is set, so by importlib (the bench runs as a plain script from any cwd)
+dp = importlib.import_module("devnet_procs")
+h = importlib.import_module("ansible_collections.chainops.ethereum.plugins.module_utils._eth_health")
 
 ENDPOINTS_PER_KIND = 16
 LATENCY_RANGE = (0.030, 0.250)

@@ -1,21 +1,16 @@
 """Devnet fixtures: real anvil and two real Lodestar v1.5.1 nodes on 127.0.0.1 (one validating, one started late and
 syncing from it), shared by the whole session to keep it short, stopped by PID at the end."""
 
-import os
 import sys
 import tempfile
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import devnet_procs as dp
 
-import devnet_procs as dp  # noqa: E402
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h  # noqa: E402
-
-# What "healthy" means on this devnet: anvil has no net_peerCount and Lodestar 1.5.1 does not report el_offline.
-DEVNET_CRITERIA = {"skip": ["el_peers", "cl_el_online"], "expected_chain_id": 31337}
 LATE_START_SLOT = 14  # the second node starts once the chain is this far along, so it has to sync
 
 
@@ -40,12 +35,12 @@ class Devnet:
         return h.Pair(name, h.Endpoint(el.url) if el else None, h.Endpoint(cl.url) if cl else None)
 
     def check(self, pair=None, criteria=None, timeout=3.0):
-        merged = dict(DEVNET_CRITERIA)
+        merged = dict(dp.DEVNET_CRITERIA)
         merged.update(criteria or {})
         return h.check_pairs([pair or self.pair()], merged, request_timeout=timeout)[0]
 
     def wait_healthy(self, pair=None, timeout=90, consecutive=2):
-        out = h.wait_for_health([pair or self.pair()], DEVNET_CRITERIA, consecutive=consecutive, interval=0.5, timeout=timeout, request_timeout=3)
+        out = h.wait_for_health([pair or self.pair()], dp.DEVNET_CRITERIA, consecutive=consecutive, interval=0.5, timeout=timeout, request_timeout=3)
         assert out["healthy"], "pair did not become healthy: %s\n%s" % (h.summarize_failures(out["pairs"]), self.follower.log_tail())
         return out
 
@@ -83,7 +78,7 @@ def devnet():
         pair = net.pair("late", el=False)
         healthy_streak = 0
         while time.monotonic() - started < 120 and healthy_streak < 3:
-            report = h.check_pairs([pair], DEVNET_CRITERIA, request_timeout=1.0)[0]
+            report = h.check_pairs([pair], dp.DEVNET_CRITERIA, request_timeout=1.0)[0]
             if report["consensus"]["reachable"]:
                 net.late_start.append((round(time.monotonic() - started, 2), report))
                 healthy_streak = healthy_streak + 1 if report["healthy"] else 0

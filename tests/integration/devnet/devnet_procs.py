@@ -16,6 +16,9 @@ import time
 import urllib.error
 import urllib.request
 
+# What "healthy" means on this devnet: anvil has no net_peerCount and Lodestar 1.5.1 does not report el_offline.
+DEVNET_CRITERIA = {"skip": ["el_peers", "cl_el_online"], "expected_chain_id": 31337}
+
 CACHE = os.environ.get("CHAINOPS_CACHE") or os.path.expanduser("~/.cache/chainops")
 SECONDS_PER_SLOT = 2
 GENESIS_VALIDATORS = 8

@@ -12,12 +12,9 @@ import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import devnet_procs as dp
 
-import devnet_procs as dp  # noqa: E402
-from conftest import DEVNET_CRITERIA  # noqa: E402
-
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h  # noqa: E402
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 
 pytestmark = pytest.mark.devnet
 
@@ -42,7 +39,7 @@ def test_late_started_node_is_reported_syncing_then_healthy(devnet):
     assert behind, [r["failed"] for r in before]
     # it was behind by real distance, and the reasons say so
     worst = max(r["consensus"]["head_lag_slots"] or 0 for r in behind)
-    assert worst > DEVNET_CRITERIA.get("max_sync_distance", h.DEFAULT_CRITERIA["max_sync_distance"])
+    assert worst > dp.DEVNET_CRITERIA.get("max_sync_distance", h.DEFAULT_CRITERIA["max_sync_distance"])
     assert any("slots behind the wall-clock slot" in line for r in behind for line in r["failed"])
     # and healthy at the end, on every criterion
     last = timeline[-1][1]
@@ -130,7 +127,7 @@ def test_pausing_the_follower_fails_gate_and_readiness_and_recovery_restores_the
         detect = wait_status(sidecar.url + "/readyz", 503, 15)
         sys.stderr.write("sidecar /readyz turned 503 %.2fs after the follower was paused\n" % detect)
         assert detect <= 12, "readiness took %.1fs to notice a paused node (target: one 12 s slot)" % detect
-        out = h.wait_for_health([devnet.pair()], DEVNET_CRITERIA, consecutive=1, interval=0.5, timeout=4, request_timeout=1)
+        out = h.wait_for_health([devnet.pair()], dp.DEVNET_CRITERIA, consecutive=1, interval=0.5, timeout=4, request_timeout=1)
         assert not out["healthy"]
         first = out["pairs"][0]["failed"][0]
         assert first.startswith("cl_reachable: /eth/v1/"), first

@@ -1,43 +1,18 @@
 """Health model against recorded answers: every failure the issue lists, the healthy cases and the client quirks."""
 
 import json
-import os
 import re
 import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from eth_fakes import SECONDS_PER_SLOT
 
-from test_eth_health_fakes import SECONDS_PER_SLOT, FakeNode  # noqa: E402
-
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    h.clear_static_cache()
-    yield
-    h.clear_static_cache()
-
-
-@pytest.fixture
-def nodes():
-    started = []
-
-    def make(tls_context=None):
-        node = FakeNode(tls_context).start()
-        started.append(node)
-        return node
-
-    yield make
-    for node in started:
-        node.stop()
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 
 
 def free_port():

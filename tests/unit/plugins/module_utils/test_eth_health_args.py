@@ -2,18 +2,15 @@
 
 import base64
 import os
-import sys
 
 import pytest
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from eth_fakes import FakeNode
 
-from test_eth_health_fakes import FakeNode  # noqa: E402
-
-from ansible_collections.chainops.ethereum.plugins.doc_fragments.eth_endpoints import ModuleDocFragment  # noqa: E402
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h  # noqa: E402
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_args as a  # noqa: E402
+from ansible_collections.chainops.ethereum.plugins.doc_fragments.eth_endpoints import ModuleDocFragment
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_args as a
 
 DOC = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
 

@@ -12,36 +12,11 @@ import time
 import urllib.error
 import urllib.request
 
-import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_eth_health_fakes import FakeNode  # noqa: E402
-
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h  # noqa: E402
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 
 SIDECAR = h.__file__
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    h.clear_static_cache()
-    yield
-    h.clear_static_cache()
-
-
-@pytest.fixture
-def nodes():
-    started = []
-
-    def make():
-        node = FakeNode().start()
-        started.append(node)
-        return node
-
-    yield make
-    for node in started:
-        node.stop()
 
 
 class Clock:

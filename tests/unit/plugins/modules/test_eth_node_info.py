@@ -1,37 +1,12 @@
 """eth_node_info run as Ansible runs it (AnsibleModule, argument validation, exit_json/fail_json) against fake nodes."""
 
 import json
-import os
-import sys
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "module_utils"))
 
-from test_eth_health_fakes import FakeNode  # noqa: E402
-
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health  # noqa: E402
-from ansible_collections.chainops.ethereum.plugins.modules import eth_node_info  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    _eth_health.clear_static_cache()
-
-
-@pytest.fixture
-def nodes():
-    started = []
-
-    def make():
-        node = FakeNode().start()
-        started.append(node)
-        return node
-
-    yield make
-    for node in started:
-        node.stop()
+from ansible_collections.chainops.ethereum.plugins.modules import eth_node_info
 
 
 def run(capsys, args):
