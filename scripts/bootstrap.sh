@@ -8,7 +8,7 @@ cache=${CHAINOPS_CACHE:-$HOME/.cache/chainops}
 mkdir -p "$cache"
 
 need_apt=()
-for bin in podman:podman debootstrap:debootstrap promtool:prometheus nft:nftables rsync:rsync ssh:openssh-client unshare:util-linux; do
+for bin in podman:podman debootstrap:debootstrap promtool:prometheus nft:nftables rsync:rsync ssh:openssh-client unshare:util-linux shellcheck:shellcheck; do
   command -v "${bin%%:*}" >/dev/null 2>&1 || need_apt+=("${bin##*:}")
 done
 if [ "${#need_apt[@]}" -gt 0 ]; then

@@ -37,6 +37,8 @@ flock 8
 if ! holder_alive; then
   rm -f "$pidfile"
   # the holder: a private mount namespace without the cgroup2 mount, kept alive while podman users need it
+  # (the inner script is single-quoted on purpose: $$ and $1 belong to the inner shell)
+  # shellcheck disable=SC2016
   unshare -m --propagation private bash -c \
     'umount /sys/fs/cgroup/unified && echo $$ > "$1" && exec sleep 86400' _ "$pidfile" </dev/null >/dev/null 2>&1 &
   for _wait in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done

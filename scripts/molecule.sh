@@ -10,7 +10,7 @@
 #   MOLECULE_LOG_DIR=build/molecule scripts/molecule.sh   # logs go there (default build/molecule)
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-cd "$here"
+cd "$here" || exit 1
 molecule=${MOLECULE:-$here/.venv/bin/molecule}
 logs=${MOLECULE_LOG_DIR:-$here/build/molecule}
 mkdir -p "$logs"

@@ -2,7 +2,7 @@
 # Runs one group of the pytest suite. Exit code 5 (no tests collected) is a failure here:
 # every group must run tests.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 group=${1:?usage: pytest.sh unit|devnet|render}
 shift
 case "$group" in

@@ -17,4 +17,5 @@ fi
 py=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cd "$dest"
 git init -q . && git add -A >/dev/null
-"$here/.venv/bin/ansible-test" sanity --venv --python "$py" --requirements --color no ${CHAINOPS_SANITY_ARGS:-} "$@"
+read -ra extra <<<"${CHAINOPS_SANITY_ARGS:-}"
+"$here/.venv/bin/ansible-test" sanity --venv --python "$py" --requirements --color no "${extra[@]}" "$@"

@@ -2,7 +2,7 @@
 # The whole test ladder (make test). Runs every step, prints a summary, exits non-zero if any failed.
 # CHAINOPS_TEST_STEPS="lint unit" runs a subset.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$PWD/collections"
 steps=${CHAINOPS_TEST_STEPS:-"yamllint ansible-lint ruff changelog sanity unit devnet render promtool molecule"}
 declare -a names results times
