@@ -31,6 +31,8 @@ for step in $steps; do
     *) echo "test.sh: unknown step $step" >&2; exit 2 ;;
   esac
 done
+# the shared podman namespace holder (scripts/in-podman-ns.sh) is not left behind when no container needs it
+if [ -z "$(scripts/in-podman-ns.sh podman ps -q 2>/dev/null)" ]; then scripts/in-podman-ns.sh --stop; fi
 echo
 echo "=== test ladder summary"
 for i in "${!names[@]}"; do printf '%-14s %-18s %s\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"; done
