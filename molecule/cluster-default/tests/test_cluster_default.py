@@ -198,17 +198,9 @@ def test_upgrade_against_an_unreachable_api_stops_and_touches_nothing(host, tmp_
         "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "dead"}}],
     }))
     before = host.file("/usr/local/bin/k3s").sha256sum
-    scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
-    project = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(scenario)))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(project, "collections"), ANSIBLE_NOCOLOR="1")
-    env.setdefault("ANSIBLE_CONFIG", os.path.join(EPHEMERAL, "ansible.cfg"))
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY,
-         os.path.join(scenario, "upgrade-unreachable.yml"),
-         "-e", "k3s_common_kubeconfig=%s" % kubeconfig, "-e", "k3s_upgrade_drain_retries=0"],
-        capture_output=True, text=True, timeout=300, env=env, check=False)
-    output = " ".join((proc.stdout + proc.stderr).split())
-    assert proc.returncode != 0, output[-2000:]
+    returncode, output = _side_playbook("upgrade-unreachable.yml", "-e", "k3s_common_kubeconfig=%s" % kubeconfig,
+                                        "-e", "k3s_upgrade_drain_retries=0")
+    assert returncode != 0, output[-2000:]
     assert "k3s upgrade stopped at server-two (task 'Cordon and drain server-two'" in output, output[-3000:]
     assert "UNCORDON FAILED TOO" in output and "Nodes after it were not touched" in output, output[-3000:]
     assert host.file("/usr/local/bin/k3s").sha256sum == before
@@ -219,22 +211,26 @@ def test_online_download_with_a_wrong_checksum_is_refused(host):
     if _name(host) != "chainops-cluster-srv1":
         pytest.skip("runs once, against one server")
     before = host.file("/usr/local/bin/k3s").sha256sum
-    scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
-    project = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(scenario)))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(project, "collections"), ANSIBLE_NOCOLOR="1")
-    env.setdefault("ANSIBLE_CONFIG", os.path.join(EPHEMERAL, "ansible.cfg"))
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY,
-         os.path.join(scenario, "refuse.yml"), "--limit", "chainops-cluster-srv1", "-e", "k3s_binary_sha256=" + "0" * 64],
-        capture_output=True, text=True, timeout=300, env=env, check=False)
-    output = " ".join((proc.stdout + proc.stderr).split())
-    assert proc.returncode != 0, output[-2000:]
+    returncode, output = _side_playbook("refuse.yml", "--limit", "chainops-cluster-srv1", "-e", "k3s_binary_sha256=" + "0" * 64)
+    assert returncode != 0, output[-2000:]
     assert "k3s online install: could not fetch and verify" in output, output[-3000:]
     assert "did not match" in output and "0" * 64 in output, output[-3000:]
     assert host.file("/usr/local/bin/k3s").sha256sum == before
     cached = os.path.join(EPHEMERAL, "k3s-cache", VERSION, "k3s")
     release = os.path.join(EPHEMERAL, "release/releases/download", VERSION, "k3s")
     assert _sha_file(cached) == _sha_file(release)
+
+
+def _side_playbook(playbook, *args):
+    """Run one of this scenario's side playbooks against the molecule inventory; returns (rc, folded output)."""
+    scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+    project = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(scenario)))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(project, "collections"), ANSIBLE_NOCOLOR="1")
+    env.setdefault("ANSIBLE_CONFIG", os.path.join(EPHEMERAL, "ansible.cfg"))
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY, os.path.join(scenario, playbook), *args],
+        capture_output=True, text=True, timeout=300, env=env, check=False)
+    return proc.returncode, " ".join((proc.stdout + proc.stderr).split())
 
 
 def _sha_file(path):

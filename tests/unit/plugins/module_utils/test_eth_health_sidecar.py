@@ -12,8 +12,6 @@ import time
 import urllib.error
 import urllib.request
 
-
-
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 
 SIDECAR = h.__file__
