@@ -1,27 +1,16 @@
 """The shared render step: files land in <dir>/<layer>/NN-name.yaml, reruns change nothing, stale files go."""
 
-import json
 import os
-import subprocess
 
 import pytest
 import yaml
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(REPO, "tests", "repo", "fixtures")
-PLAYBOOK = os.path.join(FIXTURES, "render_demo.yml")
+from fixture_playbook import run_fixture_playbook
 
 
 def _play(render_dir, *extra, expect_rc=0):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(FIXTURES, "plain.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
-               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOCALHOST_WARNING="false")
-    cmd = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), PLAYBOOK, "-i", os.path.join(FIXTURES, "hosts.yml"),
-           "-e", "chainops_render_dir=%s" % render_dir]
-    for item in extra:
-        cmd += ["-e", item]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == expect_rc, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return json.loads(proc.stdout[proc.stdout.index("{"):]) if expect_rc == 0 else proc.stdout
+    returncode, result, output = run_fixture_playbook("render_demo.yml", "chainops_render_dir=%s" % render_dir, *extra)
+    assert returncode == expect_rc, output[-6000:]
+    return result if expect_rc == 0 else output
 
 
 def _changed(result):

@@ -1,14 +1,10 @@
 """The upgrade playbook's chain gate step passes valid options to eth_health_gate and fails closed with reasons."""
 
 import json
-import os
 import socket
-import subprocess
 
 import pytest
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(REPO, "tests", "repo", "fixtures")
+from fixture_playbook import run_fixture_playbook
 
 
 def _closed_port():
@@ -20,12 +16,9 @@ def _closed_port():
 
 
 def _gate(extra_vars):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(FIXTURES, "plain.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
-               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOCALHOST_WARNING="false")
-    cmd = [os.path.join(REPO, ".venv", "bin", "ansible-playbook"), os.path.join(FIXTURES, "upgrade_gate.yml"),
-           "-i", os.path.join(FIXTURES, "hosts.yml"), "-e", json.dumps(extra_vars)]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
-    return proc.returncode, json.loads(proc.stdout[proc.stdout.index("{"):])
+    returncode, result, output = run_fixture_playbook("upgrade_gate.yml", json.dumps(extra_vars))
+    assert result is not None, output[-3000:]
+    return returncode, result
 
 
 def _task_results(out, name_part):
