@@ -48,6 +48,23 @@ def _ansible_doc(*args):
     return json.loads(proc.stdout)  # cached: callers must not change it
 
 
+# the types ansible-doc and argument specs know; ansible-test sanity does not check a filter doc's types
+TYPES = {"any", "bits", "bool", "bytes", "complex", "dict", "float", "int", "json", "jsonarg", "list", "path", "raw", "sid", "str"}
+
+
+def _bad_types(fields, where):
+    """Every (place, type) in an options/RETURN tree whose type (or elements type) is not an Ansible type."""
+    bad = []
+    for key, field in (fields or {}).items():
+        for attr in ("type", "elements"):
+            if attr in field and field[attr] not in TYPES:
+                bad.append(("%s.%s.%s" % (where, key, attr), field[attr]))
+        if "type" not in field:
+            bad.append(("%s.%s.type" % (where, key), None))
+        bad.extend(_bad_types(field.get("contains") or field.get("suboptions"), "%s.%s" % (where, key)))
+    return bad
+
+
 def _parameters(func):
     """(positional parameter names after the input, keyword-only parameter names) of a filter function."""
     params = list(inspect.signature(func).parameters.values())[1:]
@@ -89,6 +106,8 @@ def test_ansible_doc_shows_the_filter(name):
     assert "_input" in (doc.get("options") or {}), "%s: the filter's input (_input) is not documented" % name
     assert fqcn in (entry.get("examples") or ""), "%s: EXAMPLES do not use %s" % (name, fqcn)
     assert "_value" in (entry.get("return") or {}), "%s: RETURN does not describe _value" % name
+    bad = _bad_types(doc.get("options"), "options") + _bad_types(entry.get("return"), "RETURN")
+    assert not bad, "%s: unknown or missing types %s" % (name, bad)
 
 
 @pytest.mark.parametrize("name", NAMES)
