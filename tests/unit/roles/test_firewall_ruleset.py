@@ -118,7 +118,7 @@ def test_p2p_guard_sits_before_kube_proxys_dnat(default):
     accepts = [line.strip() for line in guard if line.strip().endswith("accept")]
     # every accept for a new flow names a P2P port, SSH from admins, BGP/BFD from peers, or is ICMP/ND/established
     for line in accepts:
-        assert re.search(r"dport \{ 9000|@admin|@bgp_peers|@bfd_peers|icmp|ct state established", line), line
+        assert re.search(r"dport \{ 9000|@admin|@bgp_peers|@bfd_peers|icmpv6 type|l4proto \{ 1, 58 \}|ct state established", line), line
     assert "ct direction reply ct mark and 0x01000000 == 0x01000000 meta mark set meta mark or 0x01000000" in hook
 
 
