@@ -69,20 +69,20 @@ s.bind((sys.argv[1], 0)); s.sendto(sys.argv[4].encode(), (sys.argv[2], int(sys.a
 
 KPIMIT = """
 table ip kpimit {
-	chain prerouting {
-		type nat hook prerouting priority dstnat; policy accept;
-		tcp dport 30080 dnat to 10.42.0.5:8080
-		ip daddr 192.0.2.200 tcp dport 30303 dnat to 10.42.0.5:30303
-		ip daddr 192.0.2.200 tcp dport 8080 dnat to 10.42.0.5:8080
-	}
+    chain prerouting {
+        type nat hook prerouting priority dstnat; policy accept;
+        tcp dport 30080 dnat to 10.42.0.5:8080
+        ip daddr 192.0.2.200 tcp dport 30303 dnat to 10.42.0.5:30303
+        ip daddr 192.0.2.200 tcp dport 8080 dnat to 10.42.0.5:8080
+    }
 }
 """
 FLANNEL_MASQ = """
 table ip flannelimit {
-	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		ip saddr 10.42.0.0/16 ip daddr != 10.42.0.0/16 masquerade
-	}
+    chain postrouting {
+        type nat hook postrouting priority srcnat; policy accept;
+        ip saddr 10.42.0.0/16 ip daddr != 10.42.0.0/16 masquerade
+    }
 }
 """
 
