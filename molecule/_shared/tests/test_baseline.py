@@ -231,8 +231,10 @@ def test_p2p_source_routing(host, expect):
     routing = expect["firewall"]["routing"]
     unit = host.service("chainops-p2p-routing")
     if routing is None:
+        # P2P shares the management interface: neither script nor unit, and no rule at our preference
         assert not host.file("/etc/chainops/p2p-routing.sh").exists
-        assert not unit.is_enabled
+        assert host.run("systemctl is-enabled chainops-p2p-routing").stdout.strip() == "not-found"
+        assert [line for line in host.check_output("ip -4 rule show").splitlines() if line.startswith("1000:")] == []
         return
     assert unit.is_enabled
     assert unit.is_running
