@@ -32,7 +32,9 @@ TOP_REQUIRED = ("name", "kind", "image", "version")
 TOP_OPTIONAL = (
     "description",
     "docs",
+    "sources",
     "verified",
+    "p2p",
     "run_as",
     "command",
     "args",
@@ -52,7 +54,8 @@ ENV_KEYS = ("name", "value", "source", "since", "until", "modes", "networks", "w
 PORT_KEYS = ("name", "var", "default", "protocols", "scope", "note", "since", "until")
 RUN_AS_KEYS = ("uid", "gid", "image_default_user", "note", "source")
 PROBE_KEYS = ("startup_seconds", "health", "note", "source")
-RESOURCE_KEYS = ("requests", "limits", "source", "note")
+RESOURCE_KEYS = ("requests", "limits", "jvm_heap", "source", "note")
+P2P_KEYS = ("announce_other_port", "note", "source")
 SHUTDOWN_KEYS = ("grace_seconds", "signal", "note", "source")
 INIT_KEYS = ("command", "args", "when", "note", "source", "marker")
 DEVNET_KEYS = ("test_only", "requires", "note")
@@ -285,6 +288,17 @@ def _check_profile(where, data, stem):
     for key in ("description", "docs"):
         if key in data:
             _require_str(where, key, data[key])
+    if "sources" in data:
+        sources = data["sources"]
+        _require_mapping(where, "sources", sources)
+        for key, value in sources.items():
+            if not isinstance(key, str) or not re.match(r"^[a-z0-9][a-z0-9-]*$", key):
+                _fail(where, "sources", "keys must be short lowercase names, got %r" % (key,))
+            _require_str(where, "sources." + key, value)
+    if "p2p" in data:
+        _check_section(where, "p2p", data["p2p"], P2P_KEYS)
+        if not isinstance(data["p2p"].get("announce_other_port"), bool):
+            _fail(where, "p2p.announce_other_port", "must be true or false (and is required)")
     if "verified" in data and data["verified"] not in VERIFIED_VALUES:
         _fail(where, "verified", "must be docs or binary")
     if "command" in data:
@@ -324,6 +338,8 @@ def _check_profile(where, data, stem):
         for part in ("requests", "limits"):
             if part in data["resources"]:
                 _check_section(where, "resources." + part, data["resources"][part], ("cpu", "memory"))
+        if "jvm_heap" in data["resources"] and not re.match(r"^\d+[mg]$", str(data["resources"]["jvm_heap"])):
+            _fail(where, "resources.jvm_heap", "must be a JVM size such as 8g")
     if "shutdown" in data:
         _check_section(where, "shutdown", data["shutdown"], SHUTDOWN_KEYS)
         grace = data["shutdown"].get("grace_seconds")
@@ -360,7 +376,33 @@ def _check_profile(where, data, stem):
                 _fail(where, prefix + "id", "%r is used twice" % quirk["id"])
             seen.add(quirk["id"])
     _check_placeholders_known(where, data)
+    _check_source_refs(where, data)
     return data
+
+
+def _check_source_refs(where, data):
+    """Flag, env, port and quirk sources must name an entry of the profile's sources mapping."""
+    sources = data.get("sources") or {}
+    refs = []
+    for index, entry in enumerate(data.get("args", [])):
+        refs.append(("args[%d].source" % index, entry.get("source")))
+    for index, entry in enumerate(data.get("env", [])):
+        refs.append(("env[%d].source" % index, entry.get("source")))
+    for index, entry in enumerate((data.get("init") or {}).get("args", [])):
+        refs.append(("init.args[%d].source" % index, entry.get("source")))
+    for index, entry in enumerate(data.get("quirks", [])):
+        refs.append(("quirks[%d].source" % index, entry.get("source")))
+    for section in ("run_as", "probes", "resources", "shutdown", "init", "p2p"):
+        if isinstance(data.get(section), dict) and "source" in data[section]:
+            refs.append((section + ".source", data[section]["source"]))
+    for key, ref in refs:
+        if ref is None:
+            continue
+        for part in str(ref).split(","):
+            name = part.strip()
+            if name not in sources:
+                known = ", ".join(sorted(sources)) or "none defined"
+                _fail(where, key, "names the source %r, which the sources mapping does not define (known: %s)" % (name, known))
 
 
 def _check_placeholders_known(where, data):
@@ -631,6 +673,9 @@ def _substitute(text, context, where):
 def render_context(profile, context):
     """The context with the profile's default ports filled in for port variables the caller did not give."""
     merged = {port["var"]: port["default"] for port in profile.get("ports", [])}
+    heap = (profile.get("resources") or {}).get("jvm_heap")
+    if heap:
+        merged["heap"] = heap
     merged.update({key: value for key, value in context.items() if value is not None})
     return merged
 
