@@ -58,7 +58,7 @@ RESOURCE_KEYS = ("requests", "limits", "jvm_heap", "source", "note")
 P2P_KEYS = ("announce_other_port", "note", "source")
 SHUTDOWN_KEYS = ("grace_seconds", "signal", "note", "source")
 INIT_KEYS = ("command", "args", "when", "note", "source", "marker")
-DEVNET_KEYS = ("test_only", "requires", "note")
+DEVNET_KEYS = ("test_only", "requires", "since", "note")
 QUIRK_KEYS = ("id", "text", "source")
 VERIFIED_VALUES = ("docs", "binary")
 
@@ -358,6 +358,8 @@ def _check_profile(where, data, stem):
         devnet = data["devnet"]
         if not isinstance(devnet.get("test_only"), bool):
             _fail(where, "devnet.test_only", "must be true or false (and is required)")
+        if "since" in devnet:
+            _check_release_field(where, "devnet.since", devnet["since"])
         requires = devnet.get("requires", [])
         if not isinstance(requires, list) or any(not isinstance(v, str) or not VAR_RE.match(v) for v in requires):
             _fail(where, "devnet.requires", "must be a list of context variable names")
@@ -439,7 +441,7 @@ CONTEXT_VARS = (
     "jwt_file",
     "listen_address",
     "external_ip",
-    "rpc_allowed_hosts",
+    "allowed_hosts",
     "cors_origins",
     "execution_endpoint",
     "checkpoint_sync_url",
@@ -691,7 +693,7 @@ def _release_of(profile, version):
         raise RenderError("%s version %r: %s" % (profile["name"], version, exc.args[0])) from exc
 
 
-def _check_mode(profile, context):
+def _check_mode(profile, context, release=None):
     mode = context.get("mode")
     if mode not in MODES:
         raise RenderError("%s: context mode must be one of %s, got %r" % (profile["name"], ", ".join(MODES), mode))
@@ -704,6 +706,10 @@ def _check_mode(profile, context):
         for name in devnet.get("requires", []):
             if context.get(name) in (None, "", []):
                 raise RenderError("%s devnet mode needs the context variable %r" % (profile["name"], name))
+        if release is not None and "since" in devnet and release < parse_release(devnet["since"]):
+            raise RenderError(
+                "%s devnet mode needs version %s or later, got %s" % (profile["name"], devnet["since"], "%d.%d.%d" % release)
+            )
 
 
 def _render_entries(profile, entries, release, context, label):
@@ -724,8 +730,8 @@ def render_args(profile, version, context):
     included flag uses must be present. Flags outside their since/until range, mode, networks or ``when`` are left
     out. A missing value is an error, never a silently dropped flag.
     """
-    _check_mode(profile, context)
     release = _release_of(profile, version)
+    _check_mode(profile, context, release)
     merged = render_context(profile, context)
     return _render_entries(profile, profile.get("args", []), release, merged, "args")
 
@@ -737,8 +743,8 @@ def render_command(profile, context):
 
 def render_env(profile, version, context):
     """The container environment as a list of {name, value}."""
-    _check_mode(profile, context)
     release = _release_of(profile, version)
+    _check_mode(profile, context, release)
     merged = render_context(profile, context)
     env = []
     for index, entry in enumerate(profile.get("env", [])):
@@ -752,13 +758,28 @@ def render_init(profile, version, context):
     init = profile.get("init")
     if not init:
         return None
-    _check_mode(profile, context)
     release = _release_of(profile, version)
+    _check_mode(profile, context, release)
     merged = render_context(profile, context)
     if "when" in init and merged.get(init["when"]) in (None, "", []):
         return None
     command = [_substitute(value, merged, "%s init.command" % profile["name"]) for value in init["command"]]
     return command + _render_entries(profile, init["args"], release, merged, "init.args")
+
+
+def render_ports(profile, version, context):
+    """The ports the client opens at ``version``: [{name, port, protocols, scope}], numbers from the context."""
+    release = _release_of(profile, version)
+    merged = render_context(profile, context)
+    ports = []
+    for port in profile.get("ports", []):
+        if not _in_range(port, release):
+            continue
+        number = merged[port["var"]]
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
+            raise RenderError("%s: context variable %r must be a port number 1-65535, got %r" % (profile["name"], port["var"], number))
+        ports.append({"name": port["name"], "port": number, "protocols": list(port["protocols"]), "scope": port["scope"]})
+    return ports
 
 
 def flag_names(argv):
