@@ -446,7 +446,6 @@ CONTEXT_VARS = (
     "execution_endpoint",
     "checkpoint_sync_url",
     "heap",
-    "devnet_dir",
     "genesis_file",
     "config_file",
     "genesis_state_file",

@@ -543,3 +543,26 @@ def test_lodestar_help_lists_the_documented_flags_the_profile_renders(profiles, 
     for context in (DEVNET, PUBLIC):
         names = set(cp.flag_names(cp.render_args(profiles["lodestar"], version, context)))
         assert names - hidden <= listed, names - hidden - listed
+
+
+# --- docs/clients.md stays in step with the profiles --------------------------------------------------------
+
+
+def test_docs_list_every_client_version_flag_and_quirk(profiles):
+    text = (ROOT / "docs" / "clients.md").read_text()
+    sections = dict(re.findall(r"^## (\S+)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
+    versions = sections.pop("Versions")
+    for name, data in profiles.items():
+        assert name in sections, "docs/clients.md has no section for %s" % name
+        section = sections[name]
+        row = [line for line in versions.splitlines() if line.startswith("| %s |" % name)]
+        assert row and data["version"]["minimum"] in row[0] and data["version"]["recommended"] in row[0], name
+        rows = [("| `", entry) for entry in data.get("args", [])]
+        rows += [("| init: `", entry) for entry in (data.get("init") or {}).get("args", [])]
+        for lead, entry in rows:
+            value = " ".join([entry["arg"]] if "arg" in entry else entry["args"])
+            assert "\n%s%s`" % (lead, value) in section, (name, value)
+        for port in data["ports"]:
+            assert "`%s` %d/" % (port["name"], port["default"]) in section, (name, port["name"])
+        for quirk in data.get("quirks", []):
+            assert "**%s**" % quirk["id"] in section, (name, quirk["id"])
