@@ -540,7 +540,7 @@ def parse_version(profile, value):
     text = value.strip()
     digest = None
     if "@" in text:
-        text, _, digest = text.partition("@")
+        text, _sep, digest = text.partition("@")
         if not DIGEST_RE.match(digest):
             raise ValueError("%r has a malformed digest (expected @sha256:<64 hex>)" % value, 'write "%s@sha256:<digest>" or drop the digest' % example)
     lowered = text.lower()
@@ -788,4 +788,3 @@ def flag_names(argv):
         if item.startswith("-"):
             names.append(item.split("=", 1)[0])
     return names
-
