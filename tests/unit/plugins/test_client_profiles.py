@@ -360,8 +360,8 @@ def test_flags_follow_version_ranges(profiles):
     assert "--nat" not in cp.flag_names(cp.render_args(lodestar, "1.35.9", PUBLIC))
     assert [p["name"] for p in cp.render_ports(lodestar, "1.41.0", PUBLIC)] == ["cl-p2p", "cl-rest", "cl-metrics"]
     teku = profiles["teku"]
-    assert "--p2p-quic-port" not in cp.flag_names(cp.render_args(teku, "26.7.0", PUBLIC))
-    assert "--p2p-quic-port" in cp.flag_names(cp.render_args(teku, "26.8.0", PUBLIC))
+    assert "--p2p-quic-port" not in cp.flag_names(cp.render_args(teku, "26.6.0", PUBLIC))
+    assert "--p2p-quic-port" in cp.flag_names(cp.render_args(teku, "26.7.0", PUBLIC))
 
 
 def test_ports_from_context_override_defaults(profiles):
