@@ -364,6 +364,13 @@ def test_flags_follow_version_ranges(profiles):
     assert "--p2p-quic-port" in cp.flag_names(cp.render_args(teku, "26.7.0", PUBLIC))
 
 
+def test_each_client_gets_its_own_context(profiles):
+    # port variables are per profile: reth's discv5 port means nothing to Lighthouse
+    assert cp.render_args(profiles["reth"], "2.7.0", dict(PUBLIC, discv5_port=9300))
+    with pytest.raises(cp.RenderError, match="lighthouse: context variable 'discv5_port' is not known"):
+        cp.render_args(profiles["lighthouse"], "8.2.2", dict(PUBLIC, discv5_port=9300))
+
+
 def test_ports_from_context_override_defaults(profiles):
     argv = cp.render_args(profiles["geth"], "1.17.6", dict(PUBLIC, p2p_port=30313, http_port=8645))
     assert "--port=30313" in argv and "--discovery.port=30313" in argv and "--http.port=8645" in argv
@@ -396,6 +403,8 @@ def test_no_port_collides_in_any_pair(profiles):
         (dict(PUBLIC, data_dir=""), "needs the context variable 'data_dir'"),
         (dict(PUBLIC, data_dir=True), "'data_dir' is a boolean"),
         (dict(PUBLIC, data_dir={"a": 1}), "'data_dir' is dict"),
+        (dict(PUBLIC, cors_origin="*"), "context variable 'cors_origin' is not known \\(did you mean 'cors_origins'\\?\\)"),
+        (dict(PUBLIC, checkpoint_url="https://x"), "context variable 'checkpoint_url' is not known"),
     ],
 )
 def test_bad_context_is_an_error(profiles, context, message):
