@@ -103,7 +103,7 @@ def assign_p2p_addresses(pairs, pool):
     return out
 
 
-def _client_context(settings, pair, side, profile, address, allowed_hosts):
+def _client_context(settings, pair, side, profile, *, address, allowed_hosts):
     ctx = {
         "mode": settings["mode"], "data_dir": "%s/%s" % (DATA_MOUNT, profile["name"]), "jwt_file": JWT_FILE,
         "listen_address": "0.0.0.0", "external_ip": address,  # noqa: S104 - pod address; NetworkPolicies restrict
@@ -160,7 +160,7 @@ def _port_named(rendered, suffix):
 
 
 class _Client:
-    def __init__(self, settings, pair, side, address, allowed_hosts, profiles):
+    def __init__(self, settings, pair, side, *, address, allowed_hosts, profiles):
         spec = pair[side]
         self.side = side
         self.name = spec["client"]
@@ -170,7 +170,7 @@ class _Client:
         self.version = spec["version"]
         try:
             self.image = cp.image_ref(self.profile, self.version)
-            ctx = _client_context(settings, pair, side, self.profile, address, allowed_hosts)
+            ctx = _client_context(settings, pair, side, self.profile, address=address, allowed_hosts=allowed_hosts)
             self.args = cp.render_args(self.profile, self.version, ctx)
             self.env = cp.render_env(self.profile, self.version, ctx)
             self.command = cp.render_command(self.profile, ctx)
@@ -180,7 +180,7 @@ class _Client:
             raise ChainRenderError("chainops_pairs %s (%s %s): %s" % (pair["name"], self.name, self.version, exc)) from exc
         ro = settings["read_only_root"]
         if self.name not in ro:
-            raise ChainRenderError("chain_read_only_root has no entry for %s; add %s: true or false" % (self.name, self.name))
+            raise ChainRenderError("chain_pairs_read_only_root has no entry for %s; add %s: true or false" % (self.name, self.name))
         self.read_only = ro[self.name]
         sizes = settings["volume_sizes"]
         if self.name not in sizes:
@@ -469,7 +469,10 @@ def chain_objects(settings):
             hosts += [svc, "%s.%s" % (svc, ns), "%s.%s.svc" % (svc, ns), "%s.%s.svc.%s" % (svc, ns, domain)]
         hosts += list(settings["rpc_hostnames"])
         allowed = ",".join(hosts)
-        clients = {side: _Client(settings, pair, side, addresses[pair["name"]], allowed, profiles) for side in ("execution", "consensus")}
+        clients = {
+            side: _Client(settings, pair, side, address=addresses[pair["name"]], allowed_hosts=allowed, profiles=profiles)
+            for side in ("execution", "consensus")
+        }
         clients_by_pair.append(clients)
         pair_files.append({"name": "50-pair-%s" % pair["name"], "objects": _pair_objects(settings, pair, clients, addresses[pair["name"]], index)})
     labels = dict(APP_LABELS)

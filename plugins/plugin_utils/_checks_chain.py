@@ -96,7 +96,8 @@ def _check_sizes(view, pairs, problems):
     for client, size in sorted(sizes.items()):
         if client not in known:
             close = _closest(str(client), known)
-            problems.add("chainops_chain_volume_sizes.%s" % client, "is not a known client", "did you mean %s?" % close if close else "use one of " + ", ".join(known))
+            fix = "did you mean %s?" % close if close else "use one of " + ", ".join(known)
+            problems.add("chainops_chain_volume_sizes.%s" % client, "is not a known client", fix)
         elif not isinstance(size, str) or not QUANTITY_RE.match(size):
             problems.add("chainops_chain_volume_sizes.%s" % client, "%s is not a Kubernetes quantity" % show(size), "write it like 2Ti or 300Gi")
     for index, pair in enumerate(pairs):
@@ -152,7 +153,8 @@ def _check_pair_names(pairs, problems):
     for index, pair in enumerate(pairs):
         name = pair.get("name")
         if isinstance(name, str) and len(name) > PAIR_NAME_MAX:
-            problems.add("chainops_pairs[%d].name" % index, "%s has %d characters; the chain layer's object names need at most %d" % (show(name), len(name), PAIR_NAME_MAX),
+            problems.add("chainops_pairs[%d].name" % index,
+                         "%s has %d characters; the chain layer's object names need at most %d" % (show(name), len(name), PAIR_NAME_MAX),
                          "shorten the pair name")
 
 

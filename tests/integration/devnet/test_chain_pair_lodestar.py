@@ -104,19 +104,18 @@ def remap_args(args, addresses, ports, paths):
                 if arg.startswith(old + "/"):
                     flag = new + arg[len(old):]
                     break
+        elif value in addresses:
+            value = addresses[value]
+        elif value.isdigit() and int(value) in ports:
+            value = str(ports[int(value)])
         else:
-            if value in addresses:
-                value = addresses[value]
-            elif value.isdigit() and int(value) in ports:
-                value = str(ports[int(value)])
-            else:
-                for old, new in paths.items():
-                    if value == old or value.startswith(old + "/"):
-                        value = new + value[len(old):]
-                        break
-                url = re.match(r"^(https?://)([0-9.]+):(\d+)$", value)
-                if url and int(url.group(3)) in ports:
-                    value = "%s%s:%d" % (url.group(1), addresses.get(url.group(2), url.group(2)), ports[int(url.group(3))])
+            for old, new in paths.items():
+                if value == old or value.startswith(old + "/"):
+                    value = new + value[len(old):]
+                    break
+            url = re.match(r"^(https?://)([0-9.]+):(\d+)$", value)
+            if url and int(url.group(3)) in ports:
+                value = "%s%s:%d" % (url.group(1), addresses.get(url.group(2), url.group(2)), ports[int(url.group(3))])
         out.append(flag + sep + value)
     return out
 

@@ -43,7 +43,8 @@ def test_good_inventory_passes():
     ({"chainops_chain_sidecar_image": "python:latest"}, (), "is not pinned to a Python release"),
     ({"chainops_chain_sidecar_image": "python:3.12-slim"}, (), "is not pinned to a Python release"),
     ({}, ("chainops_chain_volume_sizes",), "chainops_chain_volume_sizes: is missing"),
-    ({"chainops_chain_volume_sizes": {"geth": "2Ti", "lighthouse": "300Gi", "nethermind": "2Ti", "teku": "lots"}}, (), "teku: 'lots' is not a Kubernetes quantity"),
+    ({"chainops_chain_volume_sizes": {"geth": "2Ti", "lighthouse": "300Gi", "nethermind": "2Ti", "teku": "lots"}}, (),
+     "teku: 'lots' is not a Kubernetes quantity"),
     ({"chainops_chain_volume_sizes": {"geth": "2Ti", "lighthouse": "300Gi", "nethermind": "2Ti"}}, (), "has no size for teku (used by pair nethermind-teku)"),
     ({"chainops_chain_volume_sizes": {"geht": "2Ti"}}, (), "chainops_chain_volume_sizes.geht: is not a known client; fix: did you mean geth?"),
     ({"metallb_pools": [{"name": "p2p", "network": "p2p", "addresses": ["192.0.2.128/32"]}]}, (), "the p2p pool has 1 free addresses for 2 pairs"),
@@ -79,7 +80,8 @@ def test_long_pair_name():
 
 def test_devnet_mode_in_a_test_inventory():
     pairs = [{"name": "geth-lodestar", "execution": {"client": "geth", "version": "v1.17.6"}, "consensus": {"client": "lodestar", "version": "v1.49.0"}}]
-    base = {"chainops_pairs": pairs, "chainops_chain_volume_sizes": {"geth": "1Gi", "lodestar": "1Gi"}, "chainops_chain_mode": "devnet", "chainops_min_ready_pairs": 0,
+    base = {"chainops_pairs": pairs, "chainops_chain_volume_sizes": {"geth": "1Gi", "lodestar": "1Gi"}, "chainops_chain_mode": "devnet",
+            "chainops_min_ready_pairs": 0,
             "chainops_devnet": {"config_file": "/devnet/config.yaml", "genesis_state_file": "/devnet/genesis.ssz", "genesis_file": "/g.json"}}
     assert any("test-only" in line for line in run(base))
     assert run(dict(base, chainops_test_inventory=True)) == []
