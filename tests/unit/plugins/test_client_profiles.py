@@ -422,7 +422,7 @@ def test_render_refuses_a_malformed_version(profiles):
 
 def test_devnet_mode_renders_files_and_keeps_public_discovery_off(profiles):
     geth = cp.render_args(profiles["geth"], "1.17.6", DEVNET)
-    assert "--genesis=/devnet/genesis.json" in geth and "--networkid=1337" in geth and "--nodiscover" in geth
+    assert "--override.genesis=/devnet/genesis.json" in geth and "--networkid=1337" in geth and "--nodiscover" in geth
     assert not {"--mainnet", "--hoodi", "--sepolia"} & set(geth)
     lodestar = cp.render_args(profiles["lodestar"], "1.5.1", DEVNET)
     assert "--paramsFile=/devnet/config.yaml" in lodestar
@@ -575,3 +575,51 @@ def test_docs_list_every_client_version_flag_and_quirk(profiles):
             assert "`%s` %d/" % (port["name"], port["default"]) in section, (name, port["name"])
         for quirk in data.get("quirks", []):
             assert "**%s**" % quirk["id"] in section, (name, quirk["id"])
+
+
+# --- against a real binary: geth, built from its Go module when the cache has it ---------------------------
+
+GETH_SENTINEL = "--zzz-chainops-sentinel"
+
+
+def _geth():
+    cache = os.environ.get("CHAINOPS_CACHE") or os.path.expanduser("~/.cache/chainops")
+    path = os.environ.get("CHAINOPS_GETH") or os.path.join(cache, "geth-v1.17.6", "geth")
+    if not os.access(path, os.X_OK):
+        pytest.skip("geth not built (set CHAINOPS_GETH, or `go install github.com/ethereum/go-ethereum/cmd/geth@v1.17.6` into %s)" % os.path.dirname(path))
+    return path
+
+
+def _geth_unknown_flag(binary, argv, tmp_path):
+    """The first flag geth's parser refuses in argv + a sentinel (the parser stops at the first unknown flag)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GETH_")}
+    result = subprocess.run([binary, *argv, GETH_SENTINEL], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, "geth started instead of refusing the sentinel:\n" + output[-2000:]
+    match = re.search(r"flag provided but not defined: -+([A-Za-z0-9.\-]+)", output)
+    assert match, "geth did not run its flag check:\n" + output[-2000:]
+    return "--" + match.group(1)
+
+
+@pytest.fixture(scope="module")
+def geth_version():
+    binary = _geth()
+    out = subprocess.run([binary, "version"], check=True, capture_output=True, text=True, timeout=120).stdout
+    match = re.search(r"Version: (\d+\.\d+\.\d+)", out)
+    assert match, out
+    return binary, match.group(1)
+
+
+def test_geth_binary_accepts_every_rendered_flag(profiles, geth_version, tmp_path):
+    binary, version = geth_version
+    assert version == "1.17.6"
+    contexts = [dict(PUBLIC, network=network, cors_origins="https://app.example") for network in cp.PUBLIC_NETWORKS] + [DEVNET]
+    for context in contexts:
+        argv = cp.render_args(profiles["geth"], version, context)
+        assert _geth_unknown_flag(binary, argv, tmp_path) == GETH_SENTINEL, (context["mode"], context.get("network"))
+
+
+def test_geth_binary_check_catches_a_flag_geth_lacks(geth_version, tmp_path):
+    """Control: a misspelled flag in the middle of otherwise valid args is the one reported."""
+    binary = geth_version[0]
+    assert _geth_unknown_flag(binary, ["--http", "--http.vhost=localhost", "--http.port=8545"], tmp_path) == "--http.vhost"
