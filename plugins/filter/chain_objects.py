@@ -549,6 +549,19 @@ def _plain(value):
     return str(value)
 
 
+def chain_gate_pairs(pairs, namespace="chainops-chain"):
+    """eth_health_gate / eth_node_info ``pairs`` for the rendered pairs: each pair's own Service through the API-server
+    proxy (ports ``rpc`` and ``beacon``), so a gate checks exactly the pairs this layer deploys."""
+    return [
+        {
+            "name": pair["name"],
+            "execution": {"kubernetes": {"namespace": namespace, "service": pair["name"], "port": "rpc"}},
+            "consensus": {"kubernetes": {"namespace": namespace, "service": pair["name"], "port": "beacon"}},
+        }
+        for pair in pairs
+    ]
+
+
 def chain_render_items(files, template):
     """k8s_render_objects for the files of chain_objects: [{name, template}] (the objects stay out of the items)."""
     return [{"name": entry["name"], "template": template} for entry in files]
@@ -558,4 +571,5 @@ class FilterModule:
     """Chain layer object filters."""
 
     def filters(self):
-        return {"chain_objects": chain_objects, "chain_yaml": chain_yaml, "chain_render_items": chain_render_items}
+        return {"chain_objects": chain_objects, "chain_yaml": chain_yaml, "chain_render_items": chain_render_items,
+                "chain_gate_pairs": chain_gate_pairs}

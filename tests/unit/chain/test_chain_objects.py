@@ -98,3 +98,13 @@ def test_devnet_context_reaches_the_client():
     cl = pod["containers"][1]["args"]
     assert "--paramsFile=/devnet/config.yaml" in cl and "--bootnodes=enr:-x" in cl and not any(a.startswith("--network=") for a in cl)
     assert '--criteria={"expected_chain_id":1337}' in pod["containers"][2]["args"]
+
+
+def test_gate_pairs_name_each_pair_service_and_its_ports():
+    gate = co.chain_gate_pairs(SETTINGS["pairs"])
+    assert [g["name"] for g in gate] == ["geth-lodestar", "reth-prysm"]
+    assert gate[1]["execution"] == {"kubernetes": {"namespace": "chainops-chain", "service": "reth-prysm", "port": "rpc"}}
+    assert gate[1]["consensus"]["kubernetes"]["port"] == "beacon"
+    # the named ports exist on the rendered per-pair Service
+    direct = build()["50-pair-reth-prysm"][1]
+    assert {"rpc", "beacon"} <= {p["name"] for p in direct["spec"]["ports"]}
