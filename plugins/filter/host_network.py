@@ -141,9 +141,9 @@ def host_bgp_peers(peers, what="metallb_bgp_peers"):
         subject = "%s[%d]" % (what, index)
         if not isinstance(peer, dict):
             raise AnsibleFilterError("%s: must be a mapping {address, asn, bfd}, got %r" % (subject, peer))
-        unknown = sorted(set(peer) - {"address", "asn", "bfd", "name"})
+        unknown = sorted(set(peer) - {"address", "asn", "bfd", "name", "pools"})
         if unknown:
-            raise AnsibleFilterError("%s: unknown keys %s (allowed: address, asn, bfd, name)" % (subject, ", ".join(unknown)))
+            raise AnsibleFilterError("%s: unknown keys %s (allowed: address, asn, bfd, name, pools)" % (subject, ", ".join(unknown)))
         try:
             address = ipaddress.ip_address(str(peer.get("address", "")).strip())
         except ValueError as exc:

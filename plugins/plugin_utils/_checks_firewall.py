@@ -8,8 +8,8 @@ templated variables) and adds one line per problem to ``_Problems``, naming the 
 - ``chainops_p2p_gateway``: required when P2P traffic has an interface of its own (``chainops_p2p_interface``
   other than ``chainops_mgmt_interface``): replies to P2P traffic are routed through it (roles/baseline); an
   address inside ``chainops_p2p_network`` that is neither its network nor its broadcast address.
-- ``metallb_bgp_peers``: ``[{address, asn, bfd, name}]``; the firewall admits BGP (TCP 179) from each address
-  and BFD (UDP 3784/4784) from those with ``bfd: true``.
+- ``metallb_bgp_peers`` is read by the firewall (BGP from each address, BFD from those with ``bfd: true``) but
+  checked with the rest of MetalLB's settings in ``_checks_metallb``.
 - ``k3s_embedded_registry``: a boolean (opens spegel's ports between nodes).
 - ``firewall_trusted_cidrs``: replaced by ``firewall_pod_cidrs``; setting it is an error, never ignored.
 
@@ -30,8 +30,6 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_check
 
 FIREWALL_VARS = ("chainops_p2p_gateway", "metallb_bgp_peers", "k3s_embedded_registry", "firewall_trusted_cidrs")
 
-BGP_PEER_KEYS = ("address", "asn", "bfd", "name")
-ASN_MAX = 4294967295
 
 
 def _value(view, name):
@@ -75,44 +73,9 @@ def _check_gateway(view, problems):
         )
 
 
-def _check_bgp_peers(view, problems):
-    peers = view.get("metallb_bgp_peers")
-    if peers in (_MISSING, _SKIP):
-        return
-    fix = "list each router as {address: 10.10.0.1, asn: 64512, bfd: false}"
-    if not isinstance(peers, list):
-        problems.add("metallb_bgp_peers", "is %s, not a list" % _type_name(peers), fix)
-        return
-    seen = {}
-    for index, peer in enumerate(peers):
-        subject = "metallb_bgp_peers[%d]" % index
-        if not isinstance(peer, dict):
-            problems.add(subject, "is %s, not a mapping" % _type_name(peer), fix)
-            continue
-        unknown = sorted(set(peer) - set(BGP_PEER_KEYS))
-        if unknown:
-            problems.add(subject, "has unknown keys %s" % ", ".join(unknown), "use only %s" % ", ".join(BGP_PEER_KEYS))
-        if "address" not in peer:
-            problems.add(subject + ".address", "is missing", "give the peer router's IP address")
-        else:
-            address, reason = parse_address(peer["address"])
-            if address is None:
-                problems.add(subject + ".address", reason, "give the peer router's IP address (no prefix length)")
-            elif address in seen:
-                problems.add(subject + ".address", "%s is also metallb_bgp_peers[%d]" % (address, seen[address]), "list each peer once")
-            else:
-                seen[address] = index
-        asn = peer.get("asn")
-        if isinstance(asn, bool) or not isinstance(asn, int) or not 1 <= asn <= ASN_MAX:
-            problems.add(subject + ".asn", "%s is not an AS number" % show(asn), "use the peer's AS number, an integer 1-%d" % ASN_MAX)
-        if "bfd" in peer and not isinstance(peer["bfd"], bool):
-            problems.add(subject + ".bfd", "is %s %s, not a boolean" % (_type_name(peer["bfd"]), show(peer["bfd"])), "set it to true or false (unquoted)")
-
-
 def check_firewall(view, problems):
     """Add the firewall's and P2P routing's problems (see the module docstring) to ``problems``."""
     _check_gateway(view, problems)
-    _check_bgp_peers(view, problems)
     registry = view.get("k3s_embedded_registry")
     if registry not in (_MISSING, _SKIP) and not isinstance(registry, bool):
         problems.add("k3s_embedded_registry", "is %s %s, not a boolean" % (_type_name(registry), show(registry)), "set it to true or false (unquoted)")

@@ -118,12 +118,19 @@ def check_metallb(view, problems):
         return
     pool_names = _pool_names(view)
     names = {}
+    addresses = {}
     covered = set()
     everything = False
     for index, peer in enumerate(peers):
         name, pools = _check_peer(index, peer, pool_names, problems)
         if name:
             names.setdefault(name, []).append(index)
+        address, _why = parse_address(peer.get("address")) if isinstance(peer, dict) and peer.get("address") is not None else (None, None)
+        if address is not None:
+            if address in addresses:
+                problems.add("metallb_bgp_peers[%d].address" % index, "%s is also metallb_bgp_peers[%d]" % (address, addresses[address]), "list each peer once")
+            else:
+                addresses[address] = index
         if isinstance(peer, dict) and "pools" not in peer:
             everything = True
         elif pools:

@@ -65,35 +65,6 @@ def test_unresolved_gateway_is_left_to_the_unresolved_report():
     assert problems_for(chainops_p2p_gateway=Unresolved("undefined variable")) == []
 
 
-@pytest.mark.parametrize(
-    ("peers", "expected"),
-    [
-        ({"address": "10.10.0.1"}, "metallb_bgp_peers: is a mapping, not a list"),
-        (["10.10.0.1"], "metallb_bgp_peers[0]: is a string, not a mapping"),
-        ([{"asn": 64512}], "metallb_bgp_peers[0].address: is missing"),
-        ([{"address": "10.10.0.0/24", "asn": 64512}], "metallb_bgp_peers[0].address: '10.10.0.0/24' has a prefix length"),
-        ([{"address": "10.10.0.1", "asn": 0}], "metallb_bgp_peers[0].asn: 0 is not an AS number"),
-        ([{"address": "10.10.0.1", "asn": "64512"}], "metallb_bgp_peers[0].asn: '64512' is not an AS number"),
-        ([{"address": "10.10.0.1", "asn": 4294967296}], "metallb_bgp_peers[0].asn: 4294967296 is not an AS number"),
-        ([{"address": "10.10.0.1", "asn": 64512, "bfd": "yes"}], "metallb_bgp_peers[0].bfd: is a string 'yes', not a boolean"),
-        ([{"address": "10.10.0.1", "asn": 64512, "peerASN": 1}], "metallb_bgp_peers[0]: has unknown keys peerASN; fix: use only address, asn, bfd, name"),
-        (
-            [{"address": "10.10.0.1", "asn": 64512}, {"address": "10.10.0.1", "asn": 64513}],
-            "metallb_bgp_peers[1].address: 10.10.0.1 is also metallb_bgp_peers[0]",
-        ),
-    ],
-)
-def test_bad_bgp_peers(peers, expected):
-    lines = problems_for(metallb_bgp_peers=peers)
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(expected), lines
-
-
-def test_no_bgp_peers_is_fine():
-    assert problems_for(metallb_bgp_peers=None) == []
-    assert problems_for(metallb_bgp_peers=[]) == []
-
-
 def test_embedded_registry_must_be_a_boolean():
     assert problems_for(k3s_embedded_registry="true") == ["k3s_embedded_registry: is a string 'true', not a boolean; fix: set it to true or false (unquoted)"]
 
