@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$PWD/collections"
-steps=${CHAINOPS_TEST_STEPS:-"yamllint ansible-lint ruff changelog sanity unit devnet render promtool molecule"}
+steps=${CHAINOPS_TEST_STEPS:-"yamllint ansible-lint ruff changelog sanity unit devnet render controlplane promtool molecule"}
 declare -a names results times
 failed=0
 run() {
@@ -26,6 +26,7 @@ for step in $steps; do
     unit)         run unit bash scripts/pytest.sh unit ;;
     devnet)       run devnet bash scripts/pytest.sh devnet ;;
     render)       run render bash scripts/pytest.sh render ;;
+    controlplane) run controlplane bash scripts/pytest.sh controlplane ;;
     promtool)     if compgen -G "tests/promtool/*.yml" >/dev/null; then run promtool bash scripts/promtool.sh; fi ;;
     molecule)     run molecule bash scripts/molecule.sh ;;
     *) echo "test.sh: unknown step $step" >&2; exit 2 ;;
