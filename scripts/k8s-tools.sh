@@ -29,8 +29,25 @@ programs=(kube-apiserver kube-controller-manager kube-scheduler etcd helm kwok)
 
 if [ "${1:-}" = "--bin-dir" ]; then echo "$bin"; exit 0; fi
 
+# Version stamping as the upstream builds do it (kube: hack/lib/version.sh; helm: its Makefile), so /version
+# answers v1.33.5 and `helm template` assumes the cluster's minor. etcd carries its version in code.
+k8s_minor=${K8S_VERSION#v1.}; k8s_minor=${k8s_minor%%.*}
+ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor -X $pkg.gitTreeState=clean"
+done
+ldflags+=" -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+  ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$k8s_minor"
+done
+group_want="kubernetes=$K8S_VERSION staging=$STAGING_VERSION etcd=$ETCD_VERSION helm=$HELM_VERSION ldflags=$ldflags"
+group_stamp="$bin/.versions-kubernetes"
+kwok_want="kwok=$KWOK_VERSION"
+
 present() {
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] || return 1
+  [ -f "$group_stamp" ] && [ "$(cat "$group_stamp")" = "$group_want" ] || return 1
+  [ -f "$bin/.versions-kwok" ] && [ "$(cat "$bin/.versions-kwok")" = "$kwok_want" ] || return 1
   local p
   for p in "${programs[@]}"; do [ -x "$bin/$p" ] || return 1; done
 }
@@ -47,8 +64,6 @@ rm -f "$stamp"
 built=()
 
 # --- k8s.io/kubernetes + etcd + helm: one local module, one go build (skipped when its own stamp matches)
-group_want="kubernetes=$K8S_VERSION staging=$STAGING_VERSION etcd=$ETCD_VERSION helm=$HELM_VERSION"
-group_stamp="$bin/.versions-kubernetes"
 if [ -f "$group_stamp" ] && [ "$(cat "$group_stamp")" = "$group_want" ] \
    && [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-controller-manager" ] && [ -x "$bin/kube-scheduler" ] \
    && [ -x "$bin/etcd" ] && [ -x "$bin/helm" ]; then
@@ -96,7 +111,7 @@ EOF
     [ "$got" = "$pin" ] || { echo "k8s-tools: module graph resolved $got, pinned $pin" >&2; exit 1; }
   done
   t1=$SECONDS
-  (cd "$mod" && go build -trimpath -ldflags='-s -w' -o "$bin/" \
+  (cd "$mod" && go build -trimpath -ldflags="$ldflags" -o "$bin/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler go.etcd.io/etcd/server/v3 helm.sh/helm/v3/cmd/helm)
   # go build names the module-root main package go.etcd.io/etcd/server/v3 "server"
@@ -107,12 +122,12 @@ EOF
 fi
 
 # --- kwok: its go.mod has no replace lines, so go install @version works; own module graph (k8s.io/* v0.33.0)
-if [ -x "$bin/kwok" ] && [ -f "$bin/.versions-kwok" ] && [ "$(cat "$bin/.versions-kwok")" = "kwok=$KWOK_VERSION" ]; then
+if [ -x "$bin/kwok" ] && [ -f "$bin/.versions-kwok" ] && [ "$(cat "$bin/.versions-kwok")" = "$kwok_want" ]; then
   t3=$SECONDS
 else
   rm -f "$bin/.versions-kwok"
   GOBIN="$bin" go install -trimpath -ldflags='-s -w' "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-  echo "kwok=$KWOK_VERSION" >"$bin/.versions-kwok"
+  echo "$kwok_want" >"$bin/.versions-kwok"
   built+=(kwok)
   t3=$SECONDS
 fi

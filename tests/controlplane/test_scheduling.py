@@ -21,6 +21,13 @@ def _pdb_when(cp, namespace, **want):
     return status if all(getattr(status, k) == v for k, v in want.items()) else None
 
 
+def test_api_server_is_the_pinned_k3s_minor(prod):
+    info = client.VersionApi(prod.api_client()).get_code()
+    major, minor = prod.config["k3s_version"].lstrip("v").split(".")[:2]
+    assert (info.major, info.minor) == (major, minor), (info.git_version, prod.config["k3s_version"])
+    assert prod.config["k3s_version"].startswith(info.git_version + "+"), info.git_version
+
+
 def test_fake_nodes_carry_the_host_layer_labels(prod):
     nodes = {n.metadata.name: n for n in client.CoreV1Api(prod.api_client()).list_node().items}
     assert sorted(nodes) == ["eth-agent1", "eth-agent2", "eth-srv1", "eth-srv2", "eth-srv3"]
