@@ -100,7 +100,7 @@ def free_ports(count):
     """count distinct free TCP ports on 127.0.0.1 (held open together so they differ)."""
     socks = []
     try:
-        for _ in range(count):
+        while len(socks) < count:
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.bind(("127.0.0.1", 0))
             socks.append(s)
@@ -377,14 +377,14 @@ class ControlPlane:
             labels = {"kubernetes.io/hostname": node["name"], "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
                       "type": "kwok"}
             for item in node["labels"]:
-                key, _, value = item.partition("=")
+                key, value = item.split("=", 1)
                 labels[key] = value
             if node["role"] == "server":
                 labels.update(K3S_SERVER_ROLE_LABELS)
             taints = []
             for item in node["taints"]:
-                kv, _, effect = item.rpartition(":")
-                key, _, value = kv.partition("=")
+                kv, effect = item.rsplit(":", 1)
+                key, value = kv.split("=", 1) if "=" in kv else (kv, "")
                 taints.append({"key": key, "value": value, "effect": effect} if value else {"key": key, "effect": effect})
             objs.append({
                 "apiVersion": "v1", "kind": "Node",

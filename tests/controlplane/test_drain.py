@@ -63,6 +63,7 @@ def _all_ready(api, count):
 
 def _allowed(api, value):
     policy = client.PolicyV1Api(api)
+
     def check():
         status = policy.read_namespaced_pod_disruption_budget("pairs", "fleet").status
         return status if status.observed_generation and status.disruptions_allowed == value else None
