@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$PWD/collections"
-steps=${CHAINOPS_TEST_STEPS:-"yamllint ansible-lint ruff changelog sanity unit netns devnet render molecule"}
+steps=${CHAINOPS_TEST_STEPS:-"yamllint ansible-lint ruff changelog sanity unit netns devnet render controlplane molecule"}
 declare -a names results times
 failed=0
 run() {
@@ -27,6 +27,7 @@ for step in $steps; do
     netns)        run netns bash scripts/pytest.sh netns ;;
     devnet)       run devnet bash scripts/pytest.sh devnet ;;
     render)       run render bash scripts/pytest.sh render ;;
+    controlplane) run controlplane bash scripts/pytest.sh controlplane ;;
     molecule)     run molecule bash scripts/molecule.sh ;;
     *) echo "test.sh: unknown step $step" >&2; exit 2 ;;
   esac
