@@ -121,7 +121,7 @@ def test_agent_joins_through_the_vip_with_its_own_unit(host):
     assert not service.is_enabled and not service.is_running
     assert not host.file("/etc/systemd/system/k3s.service").exists
     for path in ["/var/lib/rancher/k3s/server/psa.yaml", "/etc/rancher/k3s/config.yaml.d/40-cis.yaml",
-                 "/var/lib/rancher/k3s/server/manifests/chainops-11-kube-vip.yaml"]:
+                 "/var/lib/rancher/k3s/agent/pod-manifests/kube-vip.yaml"]:
         assert not host.file(path).exists, path
 
 

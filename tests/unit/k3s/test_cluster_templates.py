@@ -21,8 +21,9 @@ def _is_ipv4(value):
 
 
 def render(role, name, **variables):
+    # YAML and unit files, not HTML: no autoescaping (the roles render them the same way)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(role, "templates")), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True, autoescape=jinja2.select_autoescape(default=False, default_for_string=False))
     env.tests["ansible.utils.ipv4_address"] = _is_ipv4
     return env.get_template(name).render(ansible_managed="managed", **variables)
 
