@@ -1,0 +1,65 @@
+"""What the cluster layer added to host_probe (sha256, modes, tcp) and host_files (links)."""
+
+import hashlib
+import os
+import socket
+
+import pytest
+
+from ansible_collections.chainops.ethereum.plugins.modules import host_files, host_probe
+
+
+def test_file_sha256(tmp_path):
+    path = tmp_path / "ca.crt"
+    path.write_bytes(b"pem\n")
+    assert host_probe.file_sha256(str(path)) == hashlib.sha256(b"pem\n").hexdigest()
+    assert host_probe.file_sha256(str(tmp_path / "missing")) is None
+
+
+def test_path_mode(tmp_path):
+    path = tmp_path / "k3s"
+    path.write_bytes(b"x")
+    os.chmod(path, 0o750)
+    assert host_probe.path_mode(str(path)) == {"mode": "0750", "uid": os.getuid(), "gid": os.getgid()}
+    assert host_probe.path_mode(str(tmp_path / "missing")) is None
+
+
+@pytest.mark.parametrize("text, expected", [("10.0.0.10:6443", ("10.0.0.10", 6443)), ("[fd00::10]:6443", ("fd00::10", 6443)),
+                                            ("api.example:443", ("api.example", 443))])
+def test_split_endpoint(text, expected):
+    assert host_probe.split_endpoint(text) == expected
+
+
+@pytest.mark.parametrize("text", ["10.0.0.10", "10.0.0.10:", ":6443", "10.0.0.10:0", "10.0.0.10:70000", "10.0.0.10:https"])
+def test_split_endpoint_refuses(text):
+    with pytest.raises(ValueError):
+        host_probe.split_endpoint(text)
+
+
+def test_tcp_answers_only_when_something_listens():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    try:
+        assert host_probe.tcp_answers("127.0.0.1:%d" % port, 2.0) is True
+    finally:
+        listener.close()
+    assert host_probe.tcp_answers("127.0.0.1:%d" % port, 2.0) is False
+
+
+def test_ensure_link(tmp_path):
+    link = tmp_path / "kubectl"
+    spec = {"dest": str(link), "src": "k3s"}
+    assert host_files.ensure_link(spec, check_mode=True) is True
+    assert not os.path.lexists(link)
+    assert host_files.ensure_link(spec, check_mode=False) is True
+    assert os.readlink(link) == "k3s"
+    assert host_files.ensure_link(spec, check_mode=False) is False
+    os.unlink(link)
+    link.write_text("a regular file")
+    assert host_files.ensure_link(spec, check_mode=False) is True and os.readlink(link) == "k3s"
+    os.unlink(link)
+    link.mkdir()
+    with pytest.raises(ValueError, match="is a directory"):
+        host_files.ensure_link(spec, check_mode=False)
