@@ -43,14 +43,14 @@ def k3s_bootstrap_plan(probes, servers, vip, port=6443, addresses=None):
     servers = list(servers or [])
     if not servers:
         raise K3sClusterError("k3s_servers is empty: there is no server to form a cluster")
-    missing = [host for host in servers if not isinstance((probes or {}).get(host), dict)]
-    if missing:
-        raise K3sClusterError(
-            "no probe result from %s: the cluster-init decision needs every server's view; run playbooks/cluster.yml "
-            "(its first play probes every server) rather than one server alone" % ", ".join(missing))
+    probes = probes or {}
+    missing = [host for host in servers if not isinstance(probes.get(host), dict)]
+    probed = [host for host in servers if host not in missing]
+    if not probed:
+        raise K3sClusterError("no probe result from any server: run playbooks/cluster.yml, whose first play probes every server")
     addresses = addresses or {}
     vip_endpoint = "%s:%s" % ("[%s]" % vip if ":" in str(vip) else vip, port)
-    holders = [host for host in servers if probes[host].get("data")]
+    holders = [host for host in probed if probes[host].get("data")]
     cas = {}
     for host in holders:
         ca = probes[host].get("ca_sha256")
@@ -62,19 +62,25 @@ def k3s_bootstrap_plan(probes, servers, vip, port=6443, addresses=None):
             "the servers hold data of different clusters: %s. Refusing to touch them: keep the cluster you want, "
             "stop k3s on the others and remove their data (k3s-killall.sh, /var/lib/rancher/k3s/server/db) so they "
             "join it" % groups)
-    vip_answers = any(probes[host].get("answers", {}).get(vip_endpoint) for host in servers)
+    vip_answers = any(probes[host].get("answers", {}).get(vip_endpoint) for host in probed)
     answering = []
     for host in servers:
         endpoint = "%s:%s" % (addresses.get(host, ""), port)
-        if addresses.get(host) and any(probes[other].get("answers", {}).get(endpoint) for other in servers if other != host):
+        if addresses.get(host) and any(probes[other].get("answers", {}).get(endpoint) for other in probed if other != host):
             answering.append(host)
     existing = bool(holders) or vip_answers or bool(answering)
+    if missing and not existing:
+        # a server not probed (left out with --limit, or unreachable) may hold the cluster: never bootstrap blind
+        raise K3sClusterError(
+            "no probe result from %s and nothing the probed servers see shows a cluster: cluster-init would be a guess "
+            "that can start a second cluster. Include every server in the run (no --limit on k3s_servers) or make it "
+            "reachable" % ", ".join(missing))
     vip_url = _url(vip, port)
     join_url = vip_url
     if not vip_answers and answering:
         join_url = _url(addresses[answering[0]], port)
     modes, urls = {}, {}
-    for host in servers:
+    for host in probed:
         if probes[host].get("data"):
             modes[host] = "cluster-init" if probes[host].get("marker") else "join"
             urls[host] = vip_url
@@ -99,7 +105,7 @@ def k3s_bootstrap_plan(probes, servers, vip, port=6443, addresses=None):
         "existing": existing,
         "modes": modes,
         "urls": urls,
-        "bootstrap": [host for host in servers if modes[host] == "cluster-init" and not probes[host].get("data")],
+        "bootstrap": [host for host in probed if modes[host] == "cluster-init" and not probes[host].get("data")],
         "ca_sha256": next(iter(cas), ""),
         "reason": reason,
     }

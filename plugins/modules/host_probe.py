@@ -79,6 +79,13 @@ options:
     elements: str
     default: []
     version_added: 0.2.0
+  tcp_tls:
+    description: Count an O(tcp) endpoint as answering only when a TLS handshake completes on it (the certificate
+      is not verified: this asks whether a TLS server is there, not who it is). A bare TCP accept is not enough
+      where a user-mode network stack accepts every connection itself.
+    type: bool
+    default: false
+    version_added: 0.2.0
   tcp_timeout:
     description: Seconds each O(tcp) connection attempt may take.
     type: float
@@ -189,6 +196,7 @@ import hashlib
 import os
 import pwd
 import socket
+import ssl
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -347,13 +355,20 @@ def split_endpoint(text):
     return host, port
 
 
-def tcp_answers(text, timeout):
-    """True when a TCP connection to the endpoint succeeds within timeout seconds."""
+def tcp_answers(text, timeout, tls=False):
+    """True when a TCP connection to the endpoint succeeds within timeout seconds (and, with tls, a TLS handshake)."""
     host, port = split_endpoint(text)
     try:
-        with socket.create_connection((host, port), timeout=timeout):
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            if not tls:
+                return True
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            with context.wrap_socket(conn, server_hostname=None if ":" in host else host) as wrapped:
+                wrapped.do_handshake()
             return True
-    except OSError:
+    except (OSError, ssl.SSLError, ValueError):
         return False
 
 
@@ -385,6 +400,7 @@ def main():
             modes=dict(type="list", elements="path", default=[]),
             tcp=dict(type="list", elements="str", default=[]),
             tcp_timeout=dict(type="float", default=2.0),
+            tcp_tls=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -396,7 +412,7 @@ def main():
     try:
         result["sha256"] = {path: file_sha256(path) for path in params["sha256"]}
         result["modes"] = {path: path_mode(path) for path in params["modes"]}
-        result["tcp"] = {endpoint: tcp_answers(endpoint, params["tcp_timeout"]) for endpoint in params["tcp"]}
+        result["tcp"] = {endpoint: tcp_answers(endpoint, params["tcp_timeout"], params["tcp_tls"]) for endpoint in params["tcp"]}
     except (ValueError, OSError) as exc:
         module.fail_json(msg=str(exc))
 

@@ -89,11 +89,21 @@ def test_two_clusters_are_refused():
         k3s_bootstrap_plan(probes, SERVERS, VIP, 6443, ADDR)
 
 
-def test_a_missing_probe_is_refused_not_guessed():
+def test_a_missing_probe_never_leads_to_cluster_init():
+    """A server left out (--limit, unreachable) may hold the cluster: bootstrapping would be a guess."""
     probes = fresh()
     del probes["s3"]
-    with pytest.raises(K3sClusterError, match="no probe result from s3"):
+    with pytest.raises(K3sClusterError, match="no probe result from s3 and nothing the probed servers see shows a cluster"):
         k3s_bootstrap_plan(probes, SERVERS, VIP, 6443, ADDR)
+    with pytest.raises(K3sClusterError, match="no probe result from any server"):
+        k3s_bootstrap_plan({}, SERVERS, VIP, 6443, ADDR)
+
+
+def test_a_missing_probe_is_fine_when_the_probed_servers_see_the_cluster():
+    probes = {"s1": probe(answers={"10.0.0.10:6443": True}), "s2": probe(data=True, ca=CA)}
+    plan = k3s_bootstrap_plan(probes, SERVERS, VIP, 6443, ADDR)
+    assert plan["modes"] == {"s1": "join", "s2": "join"}
+    assert "s3" not in plan["urls"]
 
 
 def test_ipv6_vip_is_bracketed():

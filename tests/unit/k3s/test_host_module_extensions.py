@@ -63,3 +63,63 @@ def test_ensure_link(tmp_path):
     link.mkdir()
     with pytest.raises(ValueError, match="is a directory"):
         host_files.ensure_link(spec, check_mode=False)
+
+
+def _listener(handler):
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve():
+        try:
+            conn, _addr = server.accept()
+        except OSError:
+            return
+        try:
+            handler(conn)
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, server.getsockname()[1], thread
+
+
+def test_tcp_tls_needs_a_completed_handshake_not_just_an_accept():
+    """A user-mode network stack accepts every connection itself: only a TLS handshake shows a server is there."""
+    server, port, thread = _listener(lambda conn: None)  # accepts, then closes
+    try:
+        assert host_probe.tcp_answers("127.0.0.1:%d" % port, 2.0, tls=True) is False
+    finally:
+        server.close()
+        thread.join(5)
+
+
+def test_tcp_tls_answers_for_a_tls_server(tmp_path):
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+
+    def handshake(conn):
+        try:
+            with context.wrap_socket(conn, server_side=True):
+                pass
+        except (ssl.SSLError, OSError):
+            pass
+
+    server, port, thread = _listener(handshake)
+    try:
+        assert host_probe.tcp_answers("127.0.0.1:%d" % port, 5.0, tls=True) is True
+    finally:
+        server.close()
+        thread.join(5)
