@@ -2,7 +2,11 @@
 
 import hashlib
 import os
+import shutil
 import socket
+import ssl
+import subprocess
+import threading
 
 import pytest
 
@@ -19,8 +23,8 @@ def test_file_sha256(tmp_path):
 def test_path_mode(tmp_path):
     path = tmp_path / "k3s"
     path.write_bytes(b"x")
-    os.chmod(path, 0o750)
-    assert host_probe.path_mode(str(path)) == {"mode": "0750", "uid": os.getuid(), "gid": os.getgid()}
+    os.chmod(path, 0o640)
+    assert host_probe.path_mode(str(path)) == {"mode": "0640", "uid": os.getuid(), "gid": os.getgid()}
     assert host_probe.path_mode(str(tmp_path / "missing")) is None
 
 
@@ -66,8 +70,6 @@ def test_ensure_link(tmp_path):
 
 
 def _listener(handler):
-    import threading
-
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -98,10 +100,6 @@ def test_tcp_tls_needs_a_completed_handshake_not_just_an_accept():
 
 
 def test_tcp_tls_answers_for_a_tls_server(tmp_path):
-    import shutil
-    import ssl
-    import subprocess
-
     if not shutil.which("openssl"):
         pytest.skip("openssl is not installed")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
