@@ -15,11 +15,11 @@ RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
 # podman exec straight into the molecule containers: much faster than one ansible run per check
 testinfra_hosts = ["podman://" + name for name in RUNNER.get_hosts("k3s_cluster")]
 
-VIP_URL = "https://10.89.250.10:6443"
+VIP_URL = "https://127.89.250.10:6443"
 VERSION = "v1.33.5+k3s1"
 NODES = {
-    "chainops-cluster-srv1": {"ip": "10.89.250.11", "rack": "rack-a", "name": "chainops-cluster-srv1"},
-    "chainops-cluster-srv2": {"ip": "10.89.250.12", "rack": "rack-b", "name": "server-two"},
+    "chainops-cluster-srv1": {"ip": "127.89.250.11", "rack": "rack-a", "name": "chainops-cluster-srv1"},
+    "chainops-cluster-srv2": {"ip": "127.89.250.12", "rack": "rack-b", "name": "server-two"},
 }
 
 
@@ -84,7 +84,7 @@ def test_server_config_carries_cluster_wide_settings(host):
         pytest.skip("agents carry no cluster-wide settings")
     config = _yaml(host, "/etc/rancher/k3s/config.yaml")
     assert config["advertise-address"] == NODES[_name(host)]["ip"]
-    assert config["tls-san"] == ["10.89.250.10"]
+    assert config["tls-san"] == ["127.89.250.10"]
     assert config["disable"] == ["servicelb", "traefik"]
     assert config["cluster-cidr"] == "10.42.0.0/16" and config["service-cidr"] == "10.43.0.0/16"
     assert config["secrets-encryption"] is True
@@ -104,7 +104,7 @@ def test_node_config_identity_topology_and_kubelet_hardening(host):
     assert "streaming-connection-idle-timeout=5m" in args
     assert any(a.startswith("tls-cipher-suites=TLS_ECDHE_") for a in args)
     # NodePorts answer on the management network only, never on a public P2P address
-    assert config["kube-proxy-arg"] == ["nodeport-addresses=10.89.250.0/24"]
+    assert config["kube-proxy-arg"] == ["nodeport-addresses=127.89.250.0/24"]
 
 
 def test_config_files_are_root_only(host):
@@ -210,7 +210,7 @@ def test_kube_vip_is_rendered_once_and_placed_as_a_static_pod_on_servers(host):
     assert pod["kind"] == "Pod" and pod["spec"]["hostNetwork"] is True
     container = pod["spec"]["containers"][0]
     env = {e["name"]: e.get("value") for e in container["env"]}
-    assert env["address"] == "10.89.250.10" and env["vip_interface"] == "eth0" and env["vip_arp"] == "true"
+    assert env["address"] == "127.89.250.10" and env["vip_interface"] == "eth0" and env["vip_arp"] == "true"
     assert env["cp_enable"] == "true" and env["vip_leaderelection"] == "true" and env["svc_enable"] == "false"
     assert container["image"] == "ghcr.io/kube-vip/kube-vip:v1.0.1"
     assert pod["spec"]["volumes"][0]["hostPath"]["path"] == "/etc/rancher/k3s/k3s.yaml"
