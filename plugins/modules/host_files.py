@@ -53,7 +53,6 @@ options:
     type: list
     elements: dict
     default: []
-    version_added: 0.2.0
     suboptions:
       dest:
         description: Absolute path of the link.

@@ -66,31 +66,26 @@ options:
     type: list
     elements: path
     default: []
-    version_added: 0.2.0
   modes:
     description: Paths whose permission bits and owner to report.
     type: list
     elements: path
     default: []
-    version_added: 0.2.0
   tcp:
     description: C(host:port) (or C([v6-address]:port)) endpoints to try a TCP connection to, from the host.
     type: list
     elements: str
     default: []
-    version_added: 0.2.0
   tcp_tls:
     description: Count an O(tcp) endpoint as answering only when a TLS handshake completes on it (the certificate
-      is not verified: this asks whether a TLS server is there, not who it is). A bare TCP accept is not enough
+      is not verified, since this asks whether a TLS server is there, not who it is). A bare TCP accept is not enough
       where a user-mode network stack accepts every connection itself.
     type: bool
     default: false
-    version_added: 0.2.0
   tcp_timeout:
     description: Seconds each O(tcp) connection attempt may take.
     type: float
     default: 2.0
-    version_added: 0.2.0
 notes:
   - The login account is the C(SUDO_USER) of a C(sudo) become, else the account the module runs as. The SSH
     connection is read from the environment of the closest ancestor process that has C(SSH_CONNECTION), so it is
