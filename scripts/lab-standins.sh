@@ -20,5 +20,8 @@ chmod 0755 "$dir/k3s"
 printf 'stand-in for the k3s %s images tarball\n' "$version" >"$dir/k3s-airgap-images-amd64.tar.zst"
 printf '#!/bin/sh\necho "stand-in for the k3s install script" >&2\nexit 1\n' >"$dir/install.sh"
 chmod 0755 "$dir/install.sh"
-(cd "$dir" && sha256sum k3s k3s-airgap-images-amd64.tar.zst install.sh >sha256sum-amd64.txt)
+# kube-vip's image is not in k3s's tarball: air-gap preflight wants a source for it (k3s_airgap_extra_images
+# with images: [ghcr.io/kube-vip/kube-vip:v1.0.1]); the lab never starts k3s, so a stand-in file will do
+printf 'stand-in for the ghcr.io/kube-vip/kube-vip:v1.0.1 image tarball\n' >"$dir/kube-vip-v1.0.1.tar"
+(cd "$dir" && sha256sum k3s k3s-airgap-images-amd64.tar.zst install.sh kube-vip-v1.0.1.tar >sha256sum-amd64.txt)
 echo "lab-standins: k3s $version stand-in release in $dir"

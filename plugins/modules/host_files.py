@@ -47,6 +47,21 @@ options:
         description: Group.
         type: str
         default: root
+  links:
+    description: Symbolic links to ensure after the files, each O(links[].dest) pointing at O(links[].src). An
+      existing regular file or a link elsewhere at O(links[].dest) is replaced; a directory there is an error.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      dest:
+        description: Absolute path of the link.
+        type: path
+        required: true
+      src:
+        description: What the link points at (relative to the link's directory when not absolute).
+        type: str
+        required: true
   files:
     description: Files to ensure.
     type: list
@@ -114,6 +129,11 @@ changed_directories:
   returned: always
   type: list
   elements: str
+changed_links:
+  description: Links created or repointed.
+  returned: always
+  type: list
+  elements: str
 """
 
 import grp
@@ -174,6 +194,21 @@ def ensure_directory(spec, check_mode):
     return True
 
 
+def ensure_link(spec, check_mode):
+    """Point spec['dest'] at spec['src']; True when something changed."""
+    dest, src = spec["dest"], spec["src"]
+    if os.path.islink(dest):
+        if os.readlink(dest) == src:
+            return False
+    elif os.path.isdir(dest):
+        raise ValueError("%s is a directory, not a link" % dest)
+    if not check_mode:
+        tmp = "%s.chainops-link.%d" % (dest, os.getpid())
+        os.symlink(src, tmp)
+        os.rename(tmp, dest)
+    return True
+
+
 def install_file(module, spec, content):
     """Write content to a temp file beside dest, validate it, move it into place. Raises on a failed check."""
     dest = spec["dest"]
@@ -226,10 +261,19 @@ def main():
                     state=dict(type="str", choices=["present", "absent"], default="present"),
                 ),
             ),
+            links=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    dest=dict(type="path", required=True),
+                    src=dict(type="str", required=True),
+                ),
+            ),
         ),
         supports_check_mode=True,
     )
-    changed_dirs, changed_files, diffs = [], [], []
+    changed_dirs, changed_files, changed_links, diffs = [], [], [], []
     try:
         for spec in module.params["directories"]:
             if ensure_directory(spec, module.check_mode):
@@ -263,9 +307,13 @@ def main():
             else:
                 os.chown(dest, uid, gid)
                 os.chmod(dest, _mode(spec["mode"]))
+        for spec in module.params["links"]:
+            if ensure_link(spec, module.check_mode):
+                changed_links.append(spec["dest"])
     except (ValueError, OSError) as exc:
-        module.fail_json(msg=to_native(exc), changed_files=changed_files, changed_directories=changed_dirs)
-    result = dict(changed=bool(changed_dirs or changed_files), changed_files=changed_files, changed_directories=changed_dirs)
+        module.fail_json(msg=to_native(exc), changed_files=changed_files, changed_directories=changed_dirs, changed_links=changed_links)
+    result = dict(changed=bool(changed_dirs or changed_files or changed_links), changed_files=changed_files,
+                  changed_directories=changed_dirs, changed_links=changed_links)
     if diffs:
         result["diff"] = diffs
     module.exit_json(**result)

@@ -61,6 +61,31 @@ options:
     type: list
     elements: str
     default: []
+  sha256:
+    description: Files whose sha256 to report (V(null) when the file does not exist).
+    type: list
+    elements: path
+    default: []
+  modes:
+    description: Paths whose permission bits and owner to report.
+    type: list
+    elements: path
+    default: []
+  tcp:
+    description: C(host:port) (or C([v6-address]:port)) endpoints to try a TCP connection to, from the host.
+    type: list
+    elements: str
+    default: []
+  tcp_tls:
+    description: Count an O(tcp) endpoint as answering only when a TLS handshake completes on it (the certificate
+      is not verified, since this asks whether a TLS server is there, not who it is). A bare TCP accept is not enough
+      where a user-mode network stack accepts every connection itself.
+    type: bool
+    default: false
+  tcp_timeout:
+    description: Seconds each O(tcp) connection attempt may take.
+    type: float
+    default: 2.0
 notes:
   - The login account is the C(SUDO_USER) of a C(sudo) become, else the account the module runs as. The SSH
     connection is read from the environment of the closest ancestor process that has C(SSH_CONNECTION), so it is
@@ -144,11 +169,29 @@ groups:
   returned: always
   type: dict
   sample: {"chainops-admin": true}
+sha256:
+  description: sha256 of each requested file, V(null) when it does not exist.
+  returned: always
+  type: dict
+  sample: {"/var/lib/rancher/k3s/server/tls/server-ca.crt": null}
+modes:
+  description: C(mode) (octal string), C(uid) and C(gid) of each requested path, V(null) when it does not exist.
+  returned: always
+  type: dict
+  sample: {"/usr/local/bin/k3s": {"mode": "0755", "uid": 0, "gid": 0}}
+tcp:
+  description: Whether a TCP connection to each requested endpoint succeeded within O(tcp_timeout).
+  returned: always
+  type: dict
+  sample: {"10.0.0.10:6443": false}
 """
 
 import grp
+import hashlib
 import os
 import pwd
+import socket
+import ssl
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -273,6 +316,57 @@ def parse_dpkg_status(text, packages):
     return [p for p in packages if p not in installed]
 
 
+def file_sha256(path):
+    """Hex sha256 of a file, or None when it does not exist."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
+
+
+def path_mode(path):
+    """{'mode': '0755', 'uid': 0, 'gid': 0} of a path (not following a final link), or None when it is missing."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return {"mode": "%04o" % (st.st_mode & 0o7777), "uid": st.st_uid, "gid": st.st_gid}
+
+
+def split_endpoint(text):
+    """'host:port' or '[v6]:port' -> (host, port); ValueError when it is neither."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ValueError("tcp endpoint %r is not host:port" % text)
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    port = int(port)
+    if not 0 < port < 65536:
+        raise ValueError("tcp endpoint %r: port out of range" % text)
+    return host, port
+
+
+def tcp_answers(text, timeout, tls=False):
+    """True when a TCP connection to the endpoint succeeds within timeout seconds (and, with tls, a TLS handshake)."""
+    host, port = split_endpoint(text)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            if not tls:
+                return True
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            with context.wrap_socket(conn, server_hostname=None if ":" in host else host) as wrapped:
+                wrapped.do_handshake()
+            return True
+    except (OSError, ssl.SSLError, ValueError):
+        return False
+
+
 def _group_exists(name):
     try:
         grp.getgrnam(name)
@@ -297,6 +391,11 @@ def main():
             login=dict(type="bool", default=False),
             nft_table=dict(type="str"),
             groups=dict(type="list", elements="str", default=[]),
+            sha256=dict(type="list", elements="path", default=[]),
+            modes=dict(type="list", elements="path", default=[]),
+            tcp=dict(type="list", elements="str", default=[]),
+            tcp_timeout=dict(type="float", default=2.0),
+            tcp_tls=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -305,6 +404,12 @@ def main():
     result["sysctls"] = read_sysctls(params["sysctls"])
     result["paths"] = {path: os.path.exists(path) for path in params["paths"]}
     result["groups"] = {name: _group_exists(name) for name in params["groups"]}
+    try:
+        result["sha256"] = {path: file_sha256(path) for path in params["sha256"]}
+        result["modes"] = {path: path_mode(path) for path in params["modes"]}
+        result["tcp"] = {endpoint: tcp_answers(endpoint, params["tcp_timeout"], params["tcp_tls"]) for endpoint in params["tcp"]}
+    except (ValueError, OSError) as exc:
+        module.fail_json(msg=str(exc))
 
     units = params["units"]
     if units:

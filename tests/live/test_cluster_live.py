@@ -2,9 +2,17 @@
 
 Opt-in: CHAINOPS_LIVE_KUBECONFIG=<chainops_secrets_dir>/kubeconfig of a cluster built by playbooks/cluster.yml.
 Optional: CHAINOPS_LIVE_K3S_VERSION (expected kubelet version on every node), CHAINOPS_LIVE_API_VIP (the VIP the
-kubeconfig must point at). Every check is read-only; the Pod Security check uses a server-side dry run."""
+kubeconfig must point at). Every check is read-only; the Pod Security check uses a server-side dry run.
 
+Node-side checks (opt-in on top): CHAINOPS_LIVE_SSH=<user> lets the tests run `ssh <user>@<node InternalIP> sudo ...`
+on the servers (key-based, non-interactive): the join token's CA pin is compared with each server's CA. The VIP
+failover check stops k3s on the server holding the VIP and starts it again; it also needs
+CHAINOPS_LIVE_DISRUPT=1."""
+
+import hashlib
 import os
+import subprocess
+import time
 
 import pytest
 from kubernetes import client, config
@@ -62,11 +70,69 @@ def test_topology_labels_on_every_node(nodes):
         assert labels.get("topology.chainops.io/rack"), node.metadata.name
 
 
-def test_kube_vip_runs_on_every_server_and_one_holds_the_lease(api, nodes):
-    ds = api.AppsV1Api().read_namespaced_daemon_set("kube-vip", "kube-system")
-    assert ds.status.number_ready == ds.status.desired_number_scheduled == len(_servers(nodes))
+def _mirror_pods(api):
+    pods = api.CoreV1Api().list_namespaced_pod("kube-system", label_selector="app.kubernetes.io/name=kube-vip").items
+    return {p.spec.node_name: p for p in pods}
+
+
+def test_kube_vip_runs_as_a_static_pod_on_every_server_and_one_holds_the_lease(api, nodes):
+    pods = _mirror_pods(api)
+    for server in _servers(nodes):
+        pod = pods.get(server.metadata.name)
+        assert pod is not None, "no kube-vip static pod on %s" % server.metadata.name
+        # a mirror pod: the kubelet runs it from its static pod folder, not a controller
+        assert (pod.metadata.annotations or {}).get("kubernetes.io/config.source") == "file", pod.metadata.name
+        assert pod.status.phase == "Running", pod.metadata.name
     lease = api.CoordinationV1Api().read_namespaced_lease("plndr-cp-lock", "kube-system")
     assert lease.spec.holder_identity in {n.metadata.name for n in _servers(nodes)}
+
+
+SSH_USER = os.environ.get("CHAINOPS_LIVE_SSH", "")
+needs_ssh = pytest.mark.skipif(not SSH_USER, reason="CHAINOPS_LIVE_SSH is not set: no node access for node-side checks (opt-in)")
+
+
+def _address(node):
+    return [a.address for a in node.status.addresses if a.type == "InternalIP"][0]
+
+
+def _ssh(node, command):
+    proc = subprocess.run(["ssh", "-o", "BatchMode=yes", "%s@%s" % (SSH_USER, _address(node)), "sudo " + command],
+                          capture_output=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    return proc.stdout
+
+
+@needs_ssh
+def test_every_server_joined_with_a_token_that_pins_the_cluster_ca(nodes):
+    for server in _servers(nodes):
+        ca = hashlib.sha256(_ssh(server, "cat /var/lib/rancher/k3s/server/tls/server-ca.crt")).hexdigest()
+        token = _ssh(server, "cat /etc/rancher/k3s/token").decode().strip()
+        assert token.startswith("K10%s::server:" % ca), "%s: token does not pin the cluster CA" % server.metadata.name
+
+
+@needs_ssh
+@pytest.mark.skipif(os.environ.get("CHAINOPS_LIVE_DISRUPT") != "1", reason="CHAINOPS_LIVE_DISRUPT=1 not set: the failover check stops k3s on a server")
+def test_the_vip_leaves_a_server_whose_k3s_stopped(api, nodes):
+    leases = api.CoordinationV1Api()
+    holder = leases.read_namespaced_lease("plndr-cp-lock", "kube-system").spec.holder_identity
+    node = [n for n in _servers(nodes) if n.metadata.name == holder][0]
+    _ssh(node, "systemctl stop k3s")
+    try:
+        deadline = time.monotonic() + 60
+        new_holder = holder
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            try:
+                new_holder = leases.read_namespaced_lease("plndr-cp-lock", "kube-system").spec.holder_identity
+            except ApiException:
+                continue
+            if new_holder != holder:
+                break
+        assert new_holder != holder, "the VIP stayed with %s after its k3s stopped" % holder
+        # the VIP answers again, from a server whose API runs
+        api.CoreV1Api().list_node()
+    finally:
+        _ssh(node, "systemctl start --no-block k3s")
 
 
 def test_servicelb_and_traefik_are_not_deployed(api):

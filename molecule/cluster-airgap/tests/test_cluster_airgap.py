@@ -109,9 +109,9 @@ def test_labels_and_taints_reach_the_node_config(host):
 def test_agent_joins_through_the_vip_with_its_own_unit(host):
     if _is_server(host):
         pytest.skip("agent side")
-    assert _yaml(host, "/etc/rancher/k3s/config.yaml") == {"server": "https://10.89.251.10:6443", "token-file": "/etc/rancher/k3s/token"}
+    assert _yaml(host, "/etc/rancher/k3s/config.yaml") == {"server": "https://127.89.251.10:6443", "token-file": "/etc/rancher/k3s/token"}
     node = _yaml(host, "/etc/rancher/k3s/config.yaml.d/20-node.yaml")
-    assert node["node-name"] == "agent-one" and node["node-ip"] == "10.89.251.21" and node["flannel-iface"] == "eth0"
+    assert node["node-name"] == "agent-one" and node["node-ip"] == "127.89.251.21" and node["flannel-iface"] == "eth0"
     assert node["protect-kernel-defaults"] is True and "streaming-connection-idle-timeout=5m" in node["kubelet-arg"]
     unit = host.file("/etc/systemd/system/k3s-agent.service").content_string.splitlines()
     assert "Type=exec" in unit and "ExecStart=/usr/local/bin/k3s agent" in unit
@@ -121,7 +121,7 @@ def test_agent_joins_through_the_vip_with_its_own_unit(host):
     assert not service.is_enabled and not service.is_running
     assert not host.file("/etc/systemd/system/k3s.service").exists
     for path in ["/var/lib/rancher/k3s/server/psa.yaml", "/etc/rancher/k3s/config.yaml.d/40-cis.yaml",
-                 "/var/lib/rancher/k3s/server/manifests/chainops-11-kube-vip.yaml"]:
+                 "/var/lib/rancher/k3s/agent/pod-manifests/kube-vip.yaml"]:
         assert not host.file(path).exists, path
 
 
