@@ -47,8 +47,8 @@ NGINX = "nginx.ingress.kubernetes.io/"
 TEMPLATE_READ = {
     ("ingress-nginx", "controller.service.allocateLoadBalancerNodePorts"):
         ("templates/controller-service.yaml", 'hasKey .Values.controller.service "allocateLoadBalancerNodePorts"'),
-    ("traefik", "service.spec.externalTrafficPolicy"): ("templates/_service.tpl", "{{- with .service.spec }}\n  {{- toYaml . | nindent 2 }}"),
-    ("traefik", "service.spec.allocateLoadBalancerNodePorts"): ("templates/_service.tpl", "{{- with .service.spec }}\n  {{- toYaml . | nindent 2 }}"),
+    ("traefik", "service.spec.externalTrafficPolicy"): ("templates/_service.tpl", "with .service.spec }}"),
+    ("traefik", "service.spec.allocateLoadBalancerNodePorts"): ("templates/_service.tpl", "with .service.spec }}"),
 }
 
 
