@@ -192,7 +192,8 @@ def _check_route(index, route, issuers, problems):
     name = route.get("name")
     reason = dns_label_reason(name) if isinstance(name, str) and name else "is missing"
     if reason:
-        problems.add(subject + ".name", reason if not isinstance(name, str) else "%s %s" % (show(name), reason), "name the route with a DNS-1123 label, e.g. rpc-public")
+        problems.add(subject + ".name", reason if not isinstance(name, str) else "%s %s" % (show(name), reason),
+                     "name the route with a DNS-1123 label, e.g. rpc-public")
         name = None
     else:
         subject = "chainops_edge_routes[%d] (%s)" % (index, name)
@@ -212,7 +213,8 @@ def _check_route(index, route, issuers, problems):
         problems.add(subject + ".host", reason, "give the route's fully qualified hostname, e.g. rpc.example.net")
     for flag in ("public", "beacon_read_only", "allow_unauthenticated", "allow_unlimited"):
         if flag in route and not isinstance(route[flag], bool):
-            problems.add("%s.%s" % (subject, flag), "is %s %s, not a boolean" % (_type_name(route[flag]), show(route[flag])), "set it to true or false (unquoted)")
+            problems.add("%s.%s" % (subject, flag), "is %s %s, not a boolean" % (_type_name(route[flag]), show(route[flag])),
+                         "set it to true or false (unquoted)")
     bad_flags = [flag for flag in ("public", "allow_unauthenticated", "allow_unlimited") if flag in route and not isinstance(route[flag], bool)]
     public = route.get("public") is True
     issuer = route.get("tls_issuer")
@@ -333,7 +335,8 @@ def check_edge(view, problems):
     if routes is _SKIP:
         return
     if not isinstance(routes, list):
-        problems.add("chainops_edge_routes", "is %s, not a list" % _type_name(routes), "list the routes as [{name, kind, host, tls_issuer, ...}] (or [] for none)")
+        problems.add("chainops_edge_routes", "is %s, not a list" % _type_name(routes),
+                     "list the routes as [{name, kind, host, tls_issuer, ...}] (or [] for none)")
         return
     names, hosts, wanted = {}, {}, []
     for index, route in enumerate(routes):
@@ -348,7 +351,8 @@ def check_edge(view, problems):
             wanted.append(found["basic"])
     for name, indexes in sorted(names.items()):
         if len(indexes) > 1:
-            problems.add("chainops_edge_routes", "route name %s is used by entries %s" % (show(name), ", ".join(map(str, indexes))), "give every route a unique name")
+            problems.add("chainops_edge_routes", "route name %s is used by entries %s" % (show(name), ", ".join(map(str, indexes))),
+                         "give every route a unique name")
     for host, indexes in sorted(hosts.items()):
         if len(indexes) > 1:
             problems.add("chainops_edge_routes", "host %s is used by entries %s" % (show(host), ", ".join(map(str, indexes))),

@@ -4,8 +4,10 @@ what the inventory asked."""
 
 import glob
 import hashlib
+import json
 import os
 import re
+import subprocess
 
 import chart_values
 import pytest
@@ -327,3 +329,21 @@ def test_refusals_name_the_variable(tmp_path, extra, words):
     for word in words:
         assert word in out, (word, out[-3000:])
     assert not os.path.exists(str(tmp_path / "out" / "platform" / "32-ingress-routes.yaml"))
+
+
+def test_checkov_finds_nothing_on_the_rendered_layer(tmp_path_factory):
+    venv = os.path.join(os.environ.get("CHAINOPS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "chainops")), "checkov-venv")
+    if not os.path.isfile(os.path.join(venv, "bin", "checkov")) and not os.environ.get("CI"):
+        pytest.skip("checkov is not installed (scripts/checkov.sh installs it into %s from PyPI)" % venv)
+    dests = [os.path.join(_render(ingress, tmp_path_factory)[2], "platform") for ingress in ("nginx", "traefik")]
+    env = dict(os.environ, CHAINOPS_CHECKOV_ARGS="-o json")
+    proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "checkov.sh")] + dests, cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    reports = json.loads(proc.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [(c["check_id"], c["resource"], c["check_name"]) for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    passed = sum(len(r.get("results", {}).get("passed_checks", [])) for r in reports)
+    assert failed == [], failed
+    # a scan that checked nothing proves nothing: the Ingresses and Secrets must have been checked
+    assert passed >= 5, proc.stdout[-2000:]
+    assert proc.returncode == 0, proc.stderr[-2000:]
