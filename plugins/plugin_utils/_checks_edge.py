@@ -316,13 +316,13 @@ def check_edge(view, problems):
         if isinstance(repo, str) and not repo.startswith(("https://", "oci://")):
             problems.add(name, "%s is not an https:// or oci:// chart repository" % show(repo),
                          "point it at an https mirror (charts over plain http can be swapped in transit)")
-    for name in ("chainops_edge_rpc_port", "chainops_edge_ws_port", "chainops_edge_beacon_port"):
+    for name in ("ingress_rpc_port", "ingress_ws_port", "ingress_beacon_port"):
         port = view.get(name)
         if port not in (_MISSING, _SKIP):
             reason = _int_reason(port, 1, 65535)
             if reason:
                 problems.add(name, reason, "give the chain layer Service's port (1-65535)")
-    for name in ("chainops_edge_rpc_service", "chainops_edge_beacon_service", "chainops_edge_backend_namespace"):
+    for name in ("ingress_rpc_service", "ingress_beacon_service", "ingress_backend_namespace"):
         value = view.get(name)
         if value not in (_MISSING, _SKIP):
             reason = dns_label_reason(value) if isinstance(value, str) else "is %s, not a name" % _type_name(value)

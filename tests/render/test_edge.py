@@ -314,12 +314,10 @@ def test_lab_renders_the_edge(tmp_path):
 
 @pytest.mark.parametrize(("extra", "words"), [
     ({"chainops_edge_routes": [dict(ROUTES[1], allow_unauthenticated=False)]}, ["is public without auth", "allow_unauthenticated: true"]),
-    ({"chainops_edge_routes": [{k: v for k, v in ROUTES[1].items() if k != "rate_limit"}]}, ["is public without rate_limit"]),
     ({"chainops_edge_routes": [{k: v for k, v in ROUTES[0].items() if k != "allow_cidrs"}]}, ["not public but has no allow_cidrs"]),
     ({"chainops_edge_routes": [ROUTES[2]], "cert_manager_issuers": ["acme-http01"], "cert_manager_acme_email": "ops@example.net"},
      ["chainops_edge_htpasswd does not hold"]),
     ({"cert_manager_issuers": ["acme-dns01"], "cert_manager_acme_email": "ops@example.net"}, ["cert_manager_dns01_cloudflare_api_token is not set"]),
-    ({"cert_manager_issuers": ["acme-http01"], "cert_manager_acme_email": ""}, ["cert_manager_acme_email is required"]),
     ({"chainops_ingress": "haproxy"}, ["chainops_ingress", "nginx, traefik"]),
 ])
 def test_refusals_name_the_variable(tmp_path, extra, words):
