@@ -190,7 +190,7 @@ def test_acme_production_by_one_variable(tmp_path):
     extra = dict(FULL, cert_manager_acme_environment="production", chainops_edge_routes=[])
     proc = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "out"), extra, str(tmp_path))
     assert proc.returncode == 0, proc.stdout[-3000:]
-    issuers = {name: doc for (kind, name), doc in _objects(str(tmp_path / "out")).items() if kind == "ClusterIssuer"}
+    issuers = {name: doc for (kind, name), doc in _objects(str(tmp_path / "out"), "*.yaml").items() if kind == "ClusterIssuer"}
     assert issuers["chainops-acme-http01"]["spec"]["acme"]["server"] == "https://acme-v02.api.letsencrypt.org/directory"
     assert not os.path.exists(str(tmp_path / "out" / "platform" / "32-ingress-routes.yaml"))
 
