@@ -337,8 +337,11 @@ def test_checkov_finds_nothing_on_the_rendered_layer(tmp_path_factory):
     env = dict(os.environ, CHAINOPS_CHECKOV_ARGS="-o json")
     proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "checkov.sh")] + dests, cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
-    reports = json.loads(proc.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
+    reports, text, decoder = [], proc.stdout.strip(), json.JSONDecoder()
+    while text:  # one JSON document per scanned directory
+        found, end = decoder.raw_decode(text)
+        reports.extend(found if isinstance(found, list) else [found])
+        text = text[end:].strip()
     failed = [(c["check_id"], c["resource"], c["check_name"]) for r in reports for c in r.get("results", {}).get("failed_checks", [])]
     passed = sum(len(r.get("results", {}).get("passed_checks", [])) for r in reports)
     assert failed == [], failed
