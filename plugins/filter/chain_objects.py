@@ -476,9 +476,11 @@ def chain_objects(settings):
         clients_by_pair.append(clients)
         pair_files.append({"name": "50-pair-%s" % pair["name"], "objects": _pair_objects(settings, pair, clients, addresses[pair["name"]], index)})
     labels = dict(APP_LABELS)
+    # the platform layer's edge routes (roles/ingress) create the same Namespace first, with exactly these labels:
+    # both files are applied by one field manager, so any difference would flip on every run
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": dict(
-        labels, **{"pod-security.kubernetes.io/%s" % mode: "restricted" for mode in ("enforce", "audit", "warn")},
-        **{"pod-security.kubernetes.io/%s-version" % mode: "latest" for mode in ("enforce", "audit", "warn")})}}
+        {"app.kubernetes.io/part-of": "chainops"},
+        **{"pod-security.kubernetes.io/%s" % mode: "restricted" for mode in ("enforce", "audit", "warn")})}}
     priority = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": settings["priority_class"], "labels": labels},
                 "value": int(settings["priority_value"]), "globalDefault": False,
                 "description": "Ethereum client pairs: scheduled before and evicted after ordinary workloads."}

@@ -199,6 +199,12 @@ def _check_access(view, problems):
     beacon_ingress = view.get("chainops_beacon_ingress")
     if beacon_ingress not in (_MISSING, _SKIP) and not isinstance(beacon_ingress, bool):
         problems.add("chainops_beacon_ingress", "is %s, not true or false" % show(beacon_ingress), "set true or false")
+    routes = view.get("chainops_edge_routes")
+    if beacon_ingress is False and isinstance(routes, list):
+        beacon_routes = [r.get("name", "?") for r in routes if isinstance(r, dict) and r.get("kind") == "beacon"]
+        if beacon_routes:
+            problems.add("chainops_beacon_ingress", "is false, so the NetworkPolicies keep the ingress from the Beacon API that the edge "
+                         "routes %s serve" % ", ".join(map(str, beacon_routes)), "set it to true, or drop it (it follows the routes by default)")
     storage = view.get("chainops_chain_storage_class")
     if storage not in (_MISSING, _SKIP) and (not isinstance(storage, str) or not DNS_SUBDOMAIN_RE.match(storage)):
         problems.add("chainops_chain_storage_class", "%s is not a StorageClass name" % show(storage), "e.g. local-path")

@@ -35,9 +35,10 @@ def _run(playbook, inventory, dest, extra=None, tmp=None):
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
-def _objects(root):
+def _objects(root, pattern="[0-9][0-9]-metallb-*.yaml"):
+    """The objects of MetalLB's files (the platform folder also holds cert-manager's and the ingress's, see test_edge.py)."""
     found = {}
-    for path in sorted(glob.glob(os.path.join(root, "platform", "*.yaml"))):
+    for path in sorted(glob.glob(os.path.join(root, "platform", pattern))):
         for _index, doc in validate.iter_documents(path):
             found[(doc["kind"], doc["metadata"]["name"])] = doc
     return found

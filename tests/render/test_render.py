@@ -88,3 +88,19 @@ class TestValidatorRejects:
     def test_valid_objects_pass(self):
         doc = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ethereum", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
         assert validate.validate_document(doc, "t") == "core"
+
+
+def test_an_object_rendered_twice_is_rendered_the_same(rendered):
+    """Layers that share an object (the chain namespace: the edge routes need it before the chain layer runs) must
+    render it identically: one field manager applies both files, so a difference would flip on every run."""
+    _inventory, first, _second, _out = rendered
+    seen = {}
+    for path in _tree(first):
+        for _index, doc in validate.iter_documents(os.path.join(first, path)):
+            meta = doc.get("metadata", {})
+            key = (doc.get("apiVersion"), doc.get("kind"), meta.get("namespace"), meta.get("name"))
+            if key in seen:
+                assert doc == seen[key][1], "%s rendered differently in %s and %s" % (key, seen[key][0], path)
+            else:
+                seen[key] = (path, doc)
+    assert seen

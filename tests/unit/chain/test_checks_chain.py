@@ -57,6 +57,8 @@ def test_good_inventory_passes():
     ({"chainops_chain_mode": "devnet", "chainops_devnet": {"config_file": "/c"}}, (), "geth's devnet mode is test-only"),
     ({"chainops_chain_mode": "testnet"}, (), "chainops_chain_mode: 'testnet' is not a mode"),
     ({"chainops_devnet": {"config_file": "/c"}}, (), "chainops_devnet: is set but chainops_chain_mode is public"),
+    ({"chainops_beacon_ingress": False, "chainops_edge_routes": [{"name": "beacon-public", "kind": "beacon"}]}, (),
+     "chainops_beacon_ingress: is false, so the NetworkPolicies keep the ingress from the Beacon API that the edge routes beacon-public serve"),
 ])
 def test_bad_input_is_named(changes, drop, expected):
     lines = run(changes, drop)
