@@ -269,8 +269,39 @@ class HttpResult:
 def http_request(endpoint, method, path, body=None, *, timeout=5.0, max_bytes=MAX_BODY_BYTES):
     """One HTTP request with a hard deadline of ``timeout`` seconds for connect + send + the whole response.
 
-    Returns an HttpResult for any HTTP status; raises ProbeError for everything that is not an HTTP answer.
+    Returns an HttpResult for any HTTP status; raises ProbeError for everything that is not an HTTP answer. Socket
+    timeouts alone bound each read, not the response: a server that trickles its headers or body a byte at a time
+    would keep every read short and the request open. A watchdog shuts the socket down at the deadline instead.
     """
+    expired = threading.Event()
+    holder = {}
+
+    def expire():
+        expired.set()
+        sock = getattr(holder.get("conn"), "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(timeout, expire)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        result = _http_exchange(endpoint, method, path, body, timeout, max_bytes, holder)
+        if expired.is_set():  # the shut-down socket may have read as an early end of the body
+            raise ProbeError("timeout after %.1fs" % timeout)
+        return result
+    except ProbeError:
+        if expired.is_set():
+            raise ProbeError("timeout after %.1fs" % timeout) from None
+        raise
+    finally:
+        watchdog.cancel()
+
+
+def _http_exchange(endpoint, method, path, body, timeout, max_bytes, holder):
     start = time.monotonic()
     deadline = start + timeout
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Connection": "close"}
@@ -283,6 +314,7 @@ def http_request(endpoint, method, path, body=None, *, timeout=5.0, max_bytes=MA
             conn = http_client.HTTPSConnection(endpoint.host, endpoint.port, timeout=timeout, context=endpoint.ssl_context())
         else:
             conn = http_client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
+        holder["conn"] = conn
         conn.connect()
         _arm(conn, deadline, timeout)
         conn.request(method, endpoint.target(path), body=body, headers=headers)
@@ -597,9 +629,13 @@ def _beacon_get(endpoint, name, path, timeout):
     except ProbeError as exc:
         return ("error", "%s: %s" % (path, exc))
     if name == "health":
-        if result.status in HEALTH_STATUSES:
-            return ("ok", result.status, None)
-        return ("error", "%s: HTTP %d (not a Beacon API health status)" % (path, result.status))
+        if result.status not in HEALTH_STATUSES:
+            return ("error", "%s: HTTP %d (not a Beacon API health status)" % (path, result.status))
+        ctype = result.headers.get("content-type", "").lower()
+        if "html" in ctype or result.body.lstrip()[:1] == b"<":
+            # a proxy's or load balancer's page (e.g. an HTML 503 on every path) is not the beacon node's health status
+            return ("error", "%s: HTTP %d with an HTML page, not a Beacon API health answer" % (path, result.status))
+        return ("ok", result.status, None)
     if result.status != 200:
         detail = ""
         try:
@@ -640,9 +676,11 @@ def parse_consensus(answers, observed_at, criteria):
         "seconds_per_slot": None, "wall_slot": None, "head_lag_slots": None, "head_epoch": None,
         "finality_lag_epochs": None, "exec_block_number": None, "exec_block_hash": None,
     }
-    # reachable: at least one live probe got a proper Beacon API answer (static, cached answers do not count)
+    # reachable: at least one live probe got a proper Beacon API JSON answer (static, cached answers do not count). The
+    # health status alone does not prove a Beacon API: a bare 503 (or 200) on every path is what a proxy or load
+    # balancer in front of a dead node answers too.
     live = [answers[name] for name, _path in CL_PATHS if name in answers]
-    obs["reachable"] = any(a[0] == "ok" for a in live)
+    obs["reachable"] = any(answers[name][0] == "ok" for name, _path in CL_PATHS if name in answers and name != "health")
     if not obs["reachable"]:
         obs["error"] = next((a[1] for a in live if a[0] == "error"), "no Beacon API answer")
 
@@ -1012,6 +1050,10 @@ def check_pairs(pairs, criteria=None, *, request_timeout=5.0, total_timeout=None
 def build_report(name, el_obs, cl_obs, criteria, observed_at):
     verdicts = evaluate_pair(el_obs, cl_obs, criteria)
     failed = ["%s: %s" % (v["criterion"], v["reason"]) for v in verdicts if not v["ok"]]
+    if not verdicts:
+        # nothing checked is not healthy (every criterion of the pair's clients is in skip)
+        failed = ["no criterion evaluated: every criterion for this pair's clients is skipped (criteria.skip: %s)"
+                  % (", ".join(criteria.get("skip") or ()) or "-")]
     return {
         "name": name,
         "healthy": bool(verdicts) and not failed,

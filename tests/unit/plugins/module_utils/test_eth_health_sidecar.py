@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.request
 
+import kubernetes_validate
+
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_sidecar as s
 
@@ -232,7 +234,7 @@ def _free_port():
 
 
 def _configmap_folder(tmp_path):
-    """The ConfigMap's files, alone in a folder, as the kubelet mounts them (the data of sidecar_configmap())."""
+    """The ConfigMap's files, alone in a folder, as the kubelet mounts them (sidecar_files(), the data of one ConfigMap)."""
     folder = tmp_path / "opt-chainops"
     folder.mkdir()
     for name, text in s.sidecar_files().items():
@@ -241,8 +243,6 @@ def _configmap_folder(tmp_path):
 
 
 def test_sidecar_files_make_one_valid_configmap():
-    import kubernetes_validate
-
     data = s.sidecar_files()
     assert sorted(data) == sorted(s.SIDECAR_FILES) == ["_eth_health.py", "_eth_health_sidecar.py"]
     configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chainops-eth-health", "namespace": "ethereum"}, "data": data}

@@ -1,0 +1,229 @@
+"""Tests aimed at small deliberate bugs that survived the first unit tests (issue: "tests that should fail when the
+code is wrong"). Each test names the bug it catches; each was checked by putting that bug in and watching it fail."""
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_sidecar as s
+
+EL_CRITERIA = [name for name in h.CRITERION_NAMES if h.CRITERION_CLIENT[name] == h.EXECUTION]
+
+
+def check(el=None, cl=None, criteria=None, **kw):
+    pair = h.Pair("p", h.Endpoint(el) if el else None, h.Endpoint(cl) if cl else None)
+    kw.setdefault("request_timeout", 2.0)
+    return h.check_pairs([pair], criteria, **kw)[0]
+
+
+def verdict(report, name):
+    found = [v for v in report["criteria"] if v["criterion"] == name]
+    assert found, "criterion %s not evaluated: %s" % (name, [v["criterion"] for v in report["criteria"]])
+    return found[0]
+
+
+def failed_names(report):
+    return sorted(v["criterion"] for v in report["criteria"] if not v["ok"])
+
+
+def _payload(block):
+    return (200, {"data": {"message": {"slot": "1", "body": {"execution_payload_header": {"block_number": str(block), "block_hash": "0x01"}}}}})
+
+
+# --- el_cl_head: the execution head AHEAD of the consensus payload block (bug: comparing lag without abs) --------------
+@pytest.mark.parametrize("el_block, cl_block, ok", [
+    (1010, 1000, False),  # execution 10 blocks ahead of what the consensus client follows: a different fork or a stale CL
+    (1002, 1000, False),  # just beyond the limit of 1
+    (1001, 1000, True),  # at the limit
+    (1000, 1001, True),
+    (1000, 1002, False),
+])
+def test_execution_head_ahead_of_consensus_beyond_the_lag_fails(nodes, el_block, cl_block, ok):
+    el = nodes().healthy_execution(block=el_block)
+    cl = nodes().healthy_consensus()
+    cl.rest[h.CL_EXEC_HEAD_PATH] = _payload(cl_block)
+    report = check(el.url, cl.url, {"max_el_cl_block_lag": 1})
+    head = verdict(report, "el_cl_head")
+    assert head["ok"] is ok, head
+    assert head["value"] == cl_block - el_block
+    assert report["healthy"] is ok
+
+
+# --- /eth/v1/node/syncing without is_syncing (bug: treating an absent is_syncing as false) ---------------------------
+def test_consensus_syncing_answer_without_is_syncing_is_not_synced(nodes):
+    el, cl = nodes().healthy_execution(), nodes().healthy_consensus()
+    cl.set_syncing(is_syncing=None)  # head_slot, sync_distance 0, is_optimistic and el_offline still there
+    report = check(el.url, cl.url)
+    assert not report["healthy"]
+    assert "cl_not_syncing" in failed_names(report)
+    assert "is_syncing" in verdict(report, "cl_not_syncing")["reason"]
+    assert report["consensus"]["is_syncing"] is None
+    assert verdict(report, "cl_reachable")["ok"]  # the API answered; only the missing field fails
+
+
+# --- a pair on which no criterion ran (bug: "nothing failed" counted as healthy) ----------------------------------------
+def test_a_pair_with_no_criterion_evaluated_is_unhealthy_and_says_why(nodes):
+    el = nodes().healthy_execution()
+    report = check(el.url, criteria={"skip": EL_CRITERIA})
+    assert report["criteria"] == []
+    assert report["healthy"] is False
+    assert report["failed"] and report["failed"][0].startswith("no criterion evaluated")
+    assert h.summarize_failures([report])  # the gate's message names the pair and the reason
+
+
+def test_wait_for_health_never_passes_a_pair_with_nothing_checked(nodes):
+    el = nodes().healthy_execution()
+    pair = h.Pair("nothing-checked", h.Endpoint(el.url), None)
+    out = h.wait_for_health([pair], {"skip": EL_CRITERIA}, consecutive=1, interval=0.05, timeout=0.3, request_timeout=1)
+    assert out["healthy"] is False and out["healthy_pairs"] == 0
+
+
+# --- a response that trickles in (bug: a per-read timeout instead of one deadline for the whole response) --------------
+class TrickleServer:
+    """Answers every request with a valid JSON-RPC body sent one byte every ``gap`` seconds (``padding`` spaces make it
+    longer); with ``header_gap`` the headers too, one byte every ``header_gap`` seconds, with a ``padding``-byte header.
+    Each read succeeds quickly; the whole response takes far longer than the request's deadline."""
+
+    def __init__(self, gap=0.05, padding=0, header_gap=0.0):
+        self.gap = gap
+        self.header_gap = header_gap
+        self.padding = padding
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        self.sock.settimeout(0.1)
+        while not self.stopped.is_set():
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn, data, gap):
+        for byte in data:
+            if self.stopped.is_set():
+                return
+            conn.sendall(bytes([byte]))
+            time.sleep(gap)
+
+    def _answer(self, conn):
+        try:
+            conn.recv(65536)
+            body = json.dumps({"jsonrpc": "2.0", "id": 1, "result": "0x1", "pad": " " * self.padding}).encode()
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: %s\r\nContent-Length: %d\r\n\r\n" % (
+                b"p" * (self.padding if self.header_gap else 0), len(body))
+            if self.header_gap:
+                self._drip(conn, head, self.header_gap)
+            else:
+                conn.sendall(head)
+            self._drip(conn, body, self.gap)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.sock.close()
+
+
+def _request_in_thread(port, timeout):
+    outcome = {}
+
+    def call():
+        try:
+            outcome["result"] = h.http_request(h.Endpoint("http://127.0.0.1:%d" % port), "POST", "/", body=b"{}", timeout=timeout)
+        except h.ProbeError as exc:
+            outcome["error"] = str(exc)
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(20)  # a liveness guard 40x the deadline, not a timing assertion: a request must not hang
+    return worker.is_alive(), outcome
+
+
+@pytest.mark.parametrize("kind", ["body", "headers"])
+def test_a_trickling_response_fails_at_the_whole_response_deadline(kind):
+    # ~1 minute for the whole response at one byte per 0.05 s, every single read well under the 0.5 s deadline
+    server = TrickleServer(gap=0.05, padding=1200, header_gap=0.05 if kind == "headers" else 0.0)
+    try:
+        still_running, outcome = _request_in_thread(server.port, 0.5)
+        assert not still_running, "the request was still reading a trickling %s long after its 0.5 s deadline" % kind
+        assert outcome == {"error": "timeout after 0.5s"}, outcome
+    finally:
+        server.stop()
+
+
+# --- the sidecar's liveness while the consensus client reports el_offline (bug: counting that head stall as wedged) ----
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_consensus_head_standing_still_while_its_execution_client_is_offline_is_not_wedged(nodes):
+    el, cl = nodes().healthy_execution(), nodes().healthy_consensus(el_offline=True)
+    clock = Clock()
+    pair = h.Pair("pair-0", h.Endpoint(el.url), h.Endpoint(cl.url))
+    mon = s.PairMonitor(pair, None, clock=clock, log=lambda msg: None, request_timeout=1.0, stall_window=100)
+    try:
+        for _i in range(4):  # the consensus head does not move for 300 s: it cannot, its execution client is offline
+            mon.poll_once()
+            clock.now += 100
+        mon.poll_once()
+        live, reasons = mon.liveness_verdict("consensus")
+        assert live, reasons
+        assert not mon.readiness()[0]  # not ready though: cl_el_online fails
+        assert any(r.startswith("cl_el_online: el_offline is true") for r in mon.readiness()[1])
+        # the same stall once the execution client is back online is a wedge
+        cl.set_syncing(el_offline=False)
+        for _i in range(3):
+            mon.poll_once()
+            clock.now += 60
+        mon.poll_once()
+        live, reasons = mon.liveness_verdict("consensus")
+        assert not live and reasons[0].startswith("consensus head stuck at")
+    finally:
+        mon.stop()
+
+
+# --- a proxy answering 503 on every path (bug: the health endpoint's 503 taken as "Beacon API answers") ---------------
+PROXY_503_HTML = b"<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503</h1></center></body></html>"
+
+
+@pytest.mark.parametrize("body, ctype", [
+    (PROXY_503_HTML, "text/html"),
+    (PROXY_503_HTML, "text/plain"),  # mislabelled, still an HTML page
+    (b"no healthy upstream", "text/plain"),  # a load balancer with no backend
+    (b"", "text/plain"),
+])
+def test_a_proxy_answering_503_on_every_path_is_not_a_beacon_api(nodes, body, ctype):
+    cl = nodes().healthy_consensus()
+    for path in list(cl.rest) + [h.CL_EXEC_HEAD_PATH]:
+        cl.rest[path] = (503, body, ctype)
+    report = check(None, cl.url)
+    assert report["consensus"]["reachable"] is False
+    reachable = verdict(report, "cl_reachable")
+    assert reachable["ok"] is False and reachable["reason"] != "Beacon API answers"
+    assert not report["healthy"]
+
+
+def test_an_html_page_on_the_health_path_is_not_a_health_status(nodes):
+    cl = nodes().healthy_consensus()
+    cl.rest["/eth/v1/node/health"] = (200, PROXY_503_HTML, "text/html")
+    report = check(None, cl.url)
+    assert verdict(report, "cl_health")["ok"] is False
+    assert "HTML page" in verdict(report, "cl_health")["reason"]
+    assert verdict(report, "cl_reachable")["ok"]  # the JSON paths still answer
