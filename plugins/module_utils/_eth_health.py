@@ -289,7 +289,7 @@ def http_request(endpoint, method, path, body=None, *, timeout=5.0, max_bytes=MA
     watchdog.daemon = True
     watchdog.start()
     try:
-        result = _http_exchange(endpoint, method, path, body, timeout, max_bytes, holder)
+        result = _http_exchange(endpoint, method, path, body, timeout=timeout, max_bytes=max_bytes, holder=holder)
         if expired.is_set():  # the shut-down socket may have read as an early end of the body
             raise ProbeError("timeout after %.1fs" % timeout)
         return result
@@ -301,7 +301,7 @@ def http_request(endpoint, method, path, body=None, *, timeout=5.0, max_bytes=MA
         watchdog.cancel()
 
 
-def _http_exchange(endpoint, method, path, body, timeout, max_bytes, holder):
+def _http_exchange(endpoint, method, path, body, *, timeout, max_bytes, holder):
     start = time.monotonic()
     deadline = start + timeout
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Connection": "close"}
