@@ -68,6 +68,7 @@ def sidecar_files():
             out[name] = handle.read()
     return out
 
+
 SIDECAR_DEFAULTS = {
     "port": 8575,
     "listen": "0.0.0.0",  # noqa: S104 - the kubelet probes the pod IP
