@@ -220,9 +220,14 @@ def test_a_proxy_answering_503_on_every_path_is_not_a_beacon_api(nodes, body, ct
     assert not report["healthy"]
 
 
-def test_an_html_page_on_the_health_path_is_not_a_health_status(nodes):
+@pytest.mark.parametrize("body, ctype", [
+    (PROXY_503_HTML, "text/html"),
+    (PROXY_503_HTML, "application/octet-stream"),  # told apart by the body
+    (b"Service Unavailable", "text/html; charset=utf-8"),  # told apart by the content type
+])
+def test_an_html_page_on_the_health_path_is_not_a_health_status(nodes, body, ctype):
     cl = nodes().healthy_consensus()
-    cl.rest["/eth/v1/node/health"] = (200, PROXY_503_HTML, "text/html")
+    cl.rest["/eth/v1/node/health"] = (200, body, ctype)
     report = check(None, cl.url)
     assert verdict(report, "cl_health")["ok"] is False
     assert "HTML page" in verdict(report, "cl_health")["reason"]
