@@ -232,3 +232,54 @@ def test_an_html_page_on_the_health_path_is_not_a_health_status(nodes, body, cty
     assert verdict(report, "cl_health")["ok"] is False
     assert "HTML page" in verdict(report, "cl_health")["reason"]
     assert verdict(report, "cl_reachable")["ok"]  # the JSON paths still answer
+
+
+# --- whole verdicts, not only reasons (mutmut survivors: a verdict's ok flag, value or limit could be wrong while its
+# reason and the pair's overall health stayed right, because another criterion failed too) --------------------------
+def test_unreachable_execution_verdict(nodes):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    report = check("http://127.0.0.1:%d" % port)
+    assert verdict(report, "el_reachable") == {"criterion": "el_reachable", "client": "execution", "ok": False,
+                                               "reason": "connection refused", "value": None, "limit": None}
+    # every other criterion fails with the transport error rather than "not reported"
+    assert {v["reason"] for v in report["criteria"]} == {"connection refused"}
+    assert not any(v["ok"] for v in report["criteria"])
+
+
+@pytest.mark.parametrize("syncing, reason", [
+    ({"startingBlock": "0x0", "currentBlock": "0x10", "highestBlock": "0x20"}, "eth_syncing reports syncing (block 16 of 32)"),
+    ({"startingBlock": "0x0", "currentBlock": "0x10"}, "eth_syncing reports syncing"),  # no highestBlock: no detail
+])
+def test_execution_syncing_verdict(nodes, syncing, reason):
+    el = nodes().healthy_execution()
+    el.rpc["eth_syncing"] = {"result": syncing}
+    report = check(el.url)
+    assert verdict(report, "el_not_syncing") == {"criterion": "el_not_syncing", "client": "execution", "ok": False,
+                                                 "reason": reason, "value": True, "limit": False}
+    assert failed_names(report) == ["el_not_syncing"]
+
+
+def test_execution_not_syncing_verdict(nodes):
+    report = check(nodes().healthy_execution().url)
+    assert verdict(report, "el_not_syncing") == {"criterion": "el_not_syncing", "client": "execution", "ok": True,
+                                                 "reason": "eth_syncing is false", "value": False, "limit": False}
+    assert verdict(report, "el_reachable")["ok"] is True and verdict(report, "el_reachable")["reason"] == "JSON-RPC answers"
+
+
+@pytest.mark.parametrize("chain_id, ok, reason", [(1, True, "chain id 1"), (11155111, False, "chain id 11155111, expected 1")])
+def test_chain_id_verdict(nodes, chain_id, ok, reason):
+    report = check(nodes().healthy_execution(chain_id=chain_id).url, criteria={"expected_chain_id": 1})
+    assert verdict(report, "el_chain_id") == {"criterion": "el_chain_id", "client": "execution", "ok": ok, "reason": reason,
+                                              "value": chain_id, "limit": 1}
+
+
+def test_a_missing_chain_id_fails_with_the_nodes_own_error(nodes):
+    el = nodes().healthy_execution()
+    del el.rpc["eth_chainId"]
+    report = check(el.url, criteria={"expected_chain_id": 1})
+    chain = verdict(report, "el_chain_id")
+    assert chain["ok"] is False and "eth_chainId does not exist" in chain["reason"]
+    assert failed_names(report) == ["el_chain_id"]
