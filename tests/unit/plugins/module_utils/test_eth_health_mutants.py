@@ -283,3 +283,110 @@ def test_a_missing_chain_id_fails_with_the_nodes_own_error(nodes):
     chain = verdict(report, "el_chain_id")
     assert chain["ok"] is False and "eth_chainId does not exist" in chain["reason"]
     assert failed_names(report) == ["el_chain_id"]
+
+
+# --- evaluate_pair on hand-made observations: exact verdicts, exact boundaries (mutmut survivors: reasons of passing
+# criteria, the health-status meanings, <= against < at a limit that wall-clock data never hits exactly, skip names) --
+def _el_obs(**changes):
+    obs = {"client": h.EXECUTION, "reachable": True, "error": None, "errors": {}, "chain_id": 1, "syncing": False,
+           "sync_current_block": None, "sync_highest_block": None, "block_number": 100, "head_number": 100, "head_age": 12.0, "peers": 5}
+    obs.update(changes)
+    return obs
+
+
+def _cl_obs(**changes):
+    obs = {"client": h.CONSENSUS, "reachable": True, "error": None, "errors": {}, "health_status": 200, "is_syncing": False,
+           "sync_distance": 0, "head_slot": 320, "header_slot": 320, "wall_slot": 321, "head_lag_slots": 1, "is_optimistic": False,
+           "el_offline": False, "peers": 7, "finalized_epoch": 8, "head_epoch": 10, "finality_lag_epochs": 2, "exec_block_number": 100}
+    obs.update(changes)
+    return obs
+
+
+def _criteria(**changes):
+    return h.merge_criteria(dict({"expected_chain_id": 1, "max_el_cl_block_lag": 0}, **changes))
+
+
+def test_every_verdict_of_a_healthy_pair_exactly():
+    got = [(v["criterion"], v["ok"], v["reason"], v["value"], v["limit"]) for v in h.evaluate_pair(_el_obs(), _cl_obs(), _criteria())]
+    assert got == [
+        ("el_reachable", True, "JSON-RPC answers", None, None),
+        ("el_chain_id", True, "chain id 1", 1, 1),
+        ("el_not_syncing", True, "eth_syncing is false", False, False),
+        ("el_head_age", True, "head block 100 is 12.0s old (limit 60s)", 12.0, 60.0),
+        ("el_peers", True, "5 peers (minimum 1)", 5, 1),
+        ("cl_reachable", True, "Beacon API answers", None, None),
+        ("cl_health", True, "/eth/v1/node/health answered 200 (ready)", 200, 200),
+        ("cl_not_syncing", True, "is_syncing is false", False, False),
+        ("cl_sync_distance", True, "sync_distance 0 (limit 2)", 0, 2),
+        ("cl_head_slot", True, "head slot 320 is 1 slots behind the wall-clock slot 321 (limit 2)", 1, 2),
+        ("cl_not_optimistic", True, "is_optimistic is false", False, False),
+        ("cl_el_online", True, "el_offline is false", False, False),
+        ("cl_peers", True, "7 connected peers (minimum 1)", 7, 1),
+        ("cl_finality", True, "finalized epoch 8 is 2 epochs behind head epoch 10 (limit 4)", 2, 4),
+        ("el_cl_head", True, "execution head 100 vs consensus payload block 100 (limit 0)", 0, 0),
+    ]
+
+
+@pytest.mark.parametrize("status, ok, meaning", [(200, True, "ready"), (206, False, "syncing or optimistic"),
+                                                 (503, False, "not initialized or having issues"), (500, False, "unexpected status")])
+def test_health_status_verdicts(status, ok, meaning):
+    health = [v for v in h.evaluate_consensus(_cl_obs(health_status=status), _criteria()) if v["criterion"] == "cl_health"][0]
+    assert (health["ok"], health["reason"], health["value"], health["limit"]) == (
+        ok, "/eth/v1/node/health answered %d (%s)" % (status, meaning), status, 200)
+
+
+@pytest.mark.parametrize("field, at_limit, over, criterion, key", [
+    ("head_age", 60.0, 60.001, "el_head_age", "max_head_age"),
+    ("peers", 1, 0, "el_peers", "min_execution_peers"),
+])
+def test_execution_limits_are_inclusive(field, at_limit, over, criterion, key):
+    def ok(value):
+        return [v for v in h.evaluate_execution(_el_obs(**{field: value}), _criteria()) if v["criterion"] == criterion][0]["ok"]
+
+    assert ok(at_limit) is True and ok(over) is False
+
+
+@pytest.mark.parametrize("changes, criterion", [
+    ({"sync_distance": 2}, "cl_sync_distance"), ({"head_lag_slots": 2}, "cl_head_slot"), ({"head_lag_slots": -1}, "cl_head_slot"),
+    ({"peers": 1}, "cl_peers"), ({"finality_lag_epochs": 4}, "cl_finality"),
+])
+def test_consensus_limits_are_inclusive(changes, criterion):
+    verdicts = {v["criterion"]: v for v in h.evaluate_consensus(_cl_obs(**changes), _criteria())}
+    assert verdicts[criterion]["ok"] is True
+    beyond = {k: (v - 2 if k == "head_lag_slots" and v < 0 else v - 1 if k == "peers" else v + 1) for k, v in changes.items()}
+    verdicts = {v["criterion"]: v for v in h.evaluate_consensus(_cl_obs(**beyond), _criteria())}
+    assert verdicts[criterion]["ok"] is False
+
+
+@pytest.mark.parametrize("value, reason", [(True, "is_syncing is true"), (False, "is_syncing is false")])
+def test_consensus_syncing_reasons(value, reason):
+    verdict_ = [v for v in h.evaluate_consensus(_cl_obs(is_syncing=value), _criteria()) if v["criterion"] == "cl_not_syncing"][0]
+    assert (verdict_["ok"], verdict_["reason"]) == (not value, reason)
+
+
+def test_each_criterion_can_be_skipped_by_its_own_name():
+    for name in h.CRITERION_NAMES:
+        names = [v["criterion"] for v in h.evaluate_pair(_el_obs(), _cl_obs(), _criteria(skip=[name]))]
+        assert name not in names and len(names) == len(h.CRITERION_NAMES) - 1, name
+
+
+@pytest.mark.parametrize("obs, criterion, errors_key, label", [
+    ("el", "el_peers", "peers", "net_peerCount"), ("el", "el_head_age", "head", "latest block timestamp"),
+    ("el", "el_chain_id", "chain_id", "eth_chainId"), ("el", "el_not_syncing", "syncing", "eth_syncing"),
+    ("cl", "cl_health", "health", "/eth/v1/node/health status"), ("cl", "cl_not_syncing", "syncing", "is_syncing"),
+    ("cl", "cl_peers", "peers", "connected peers"), ("cl", "cl_sync_distance", "syncing", "sync_distance"),
+])
+def test_a_missing_value_fails_with_its_probe_error_or_says_it_was_not_reported(obs, criterion, errors_key, label):
+    field = {"el_peers": "peers", "el_head_age": "head_age", "el_chain_id": "chain_id", "el_not_syncing": "syncing",
+             "cl_health": "health_status", "cl_not_syncing": "is_syncing", "cl_peers": "peers", "cl_sync_distance": "sync_distance"}[criterion]
+    make, evaluate = (_el_obs, h.evaluate_execution) if obs == "el" else (_cl_obs, h.evaluate_consensus)
+
+    def reason(**changes):
+        return [v for v in evaluate(make(**changes), _criteria()) if v["criterion"] == criterion][0]
+
+    with_error = reason(**{field: None, "errors": {errors_key: "the probe's own error"}})
+    assert (with_error["ok"], with_error["reason"]) == (False, "the probe's own error")
+    silent = reason(**{field: None})
+    assert (silent["ok"], silent["reason"]) == (False, "%s not reported" % label)
+    unreachable = reason(**{field: None, "reachable": False, "error": "connection refused"})
+    assert (unreachable["ok"], unreachable["reason"]) == (False, "connection refused")
