@@ -390,3 +390,78 @@ def test_a_missing_value_fails_with_its_probe_error_or_says_it_was_not_reported(
     assert (silent["ok"], silent["reason"]) == (False, "%s not reported" % label)
     unreachable = reason(**{field: None, "reachable": False, "error": "connection refused"})
     assert (unreachable["ok"], unreachable["reason"]) == (False, "connection refused")
+
+
+# --- second mutmut round: slot-skew boundary, el_cl_head without data, which probe error a reason names ---------------
+def _one(verdicts, name):
+    return [v for v in verdicts if v["criterion"] == name][0]
+
+
+@pytest.mark.parametrize("lag, ok, reason", [
+    (-1, True, "head slot 320 is 0 slots behind the wall-clock slot 319 (limit 2)"),  # one slot ahead: clock jitter
+    (-2, False, "head slot 320 is 2 slots ahead of the wall-clock slot 318: clock skew or wrong slot length"),
+    (0, True, "head slot 320 is 0 slots behind the wall-clock slot 320 (limit 2)"),
+])
+def test_head_slot_ahead_of_the_wall_clock(lag, ok, reason):
+    got = _one(h.evaluate_consensus(_cl_obs(head_lag_slots=lag, wall_slot=320 + lag), _criteria()), "cl_head_slot")
+    assert (got["ok"], got["reason"], got["value"]) == (ok, reason, lag)
+
+
+@pytest.mark.parametrize("errors, expected", [({"head": "head error"}, "head error"), ({"genesis": "genesis error"}, "genesis error"),
+                                              ({"spec": "spec error"}, "spec error")])
+def test_head_slot_names_the_probe_that_failed(errors, expected):
+    got = _one(h.evaluate_consensus(_cl_obs(head_lag_slots=None, errors=errors), _criteria()), "cl_head_slot")
+    assert (got["ok"], got["reason"]) == (False, expected)
+    silent = _one(h.evaluate_consensus(_cl_obs(head_lag_slots=None), _criteria()), "cl_head_slot")
+    assert silent["reason"] == "head slot or genesis time not reported"
+
+
+@pytest.mark.parametrize("errors, expected", [({"finality": "finality error"}, "finality error"), ({"head": "head error"}, "head error"),
+                                              ({"spec": "spec error"}, "spec error"), ({}, "finalized epoch not reported")])
+def test_finality_names_the_probe_that_failed(errors, expected):
+    got = _one(h.evaluate_consensus(_cl_obs(finality_lag_epochs=None, errors=errors), _criteria()), "cl_finality")
+    assert (got["ok"], got["reason"]) == (False, expected)
+
+
+def test_optimistic_reasons():
+    assert _one(h.evaluate_consensus(_cl_obs(is_optimistic=True), _criteria()), "cl_not_optimistic")["reason"] == "is_optimistic is true"
+    allowed = _one(h.evaluate_consensus(_cl_obs(is_optimistic=True), _criteria(allow_optimistic=True)), "cl_not_optimistic")
+    assert (allowed["ok"], allowed["reason"]) == (True, "optimistic head allowed")
+
+
+def test_el_offline_not_reported_reasons():
+    got = _one(h.evaluate_consensus(_cl_obs(el_offline=None), _criteria()), "cl_el_online")
+    assert got["ok"] is False and got["reason"] == ("el_offline not reported by this consensus client (older than Beacon API v2.4?); "
+                                                    "add cl_el_online to skip to accept that")
+    broken = _one(h.evaluate_consensus(_cl_obs(el_offline=None, is_syncing=None, errors={"syncing": "bad syncing"}), _criteria()), "cl_el_online")
+    assert (broken["ok"], broken["reason"]) == (False, "bad syncing")
+    silent = _one(h.evaluate_consensus(_cl_obs(el_offline=None, is_syncing=None), _criteria()), "cl_el_online")
+    assert silent["reason"] == "el_offline not reported"
+
+
+@pytest.mark.parametrize("el, cl", [(True, False), (False, True)])
+def test_el_cl_head_needs_both_clients(el, cl):
+    verdicts = h.evaluate_pair(_el_obs() if el else None, _cl_obs() if cl else None, _criteria())
+    got = _one(verdicts, "el_cl_head")
+    assert (got["ok"], got["reason"]) == (False, "needs both an execution and a consensus endpoint")
+
+
+@pytest.mark.parametrize("el_changes, cl_changes, expected", [
+    ({}, {"exec_block_number": None, "errors": {"exec_head": "pre-merge"}}, "pre-merge"),
+    ({"block_number": None, "errors": {"block_number": "bad block number"}}, {}, "bad block number"),
+    ({"block_number": None, "error": "el down"}, {}, "el down"),
+    ({}, {"exec_block_number": None, "error": "cl down"}, "cl down"),
+    ({"block_number": None}, {}, "execution head or consensus payload block not reported"),
+])
+def test_el_cl_head_without_both_block_numbers_fails_with_the_reason(el_changes, cl_changes, expected):
+    got = _one(h.evaluate_pair(_el_obs(**el_changes), _cl_obs(**cl_changes), _criteria()), "el_cl_head")
+    assert (got["ok"], got["reason"]) == (False, expected)
+
+
+def test_the_nothing_evaluated_message_lists_the_skips_and_the_report_is_complete():
+    report = h.build_report("p", _el_obs(), None, h.merge_criteria({"skip": list(EL_CRITERIA)}), 1234.5)
+    assert report["failed"] == ["no criterion evaluated: every criterion for this pair's clients is skipped (criteria.skip: %s)"
+                                % ", ".join(EL_CRITERIA)]
+    assert report["checked_at"] == 1234.5 and report["healthy"] is False
+    assert h.build_report("p", None, None, h.merge_criteria(), 1.0)["failed"] == [
+        "no criterion evaluated: every criterion for this pair's clients is skipped (criteria.skip: -)"]
