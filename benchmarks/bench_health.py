@@ -44,11 +44,12 @@ sys.path.insert(0, os.path.join(REPO, "collections"))
 # imported after the path is set, so by importlib (the bench runs as a plain script from any cwd)
 dp = importlib.import_module("devnet_procs")
 h = importlib.import_module("ansible_collections.chainops.ethereum.plugins.module_utils._eth_health")
+sidecar_module = importlib.import_module("ansible_collections.chainops.ethereum.plugins.module_utils._eth_health_sidecar")
 
 ENDPOINTS_PER_KIND = 16
 LATENCY_RANGE = (0.030, 0.250)
 CRITERIA = {"expected_chain_id": 31337, "skip": ["el_peers", "cl_el_online"]}
-SIDECAR = os.path.join(REPO, "plugins", "module_utils", "_eth_health.py")
+SIDECAR = os.path.join(REPO, "plugins", "module_utils", "_eth_health_sidecar.py")
 
 
 def log(msg):
@@ -293,8 +294,8 @@ def main():
             ("readiness_detect_s", round(max(detect), 2)),
             ("readiness_detect_median_s", round(statistics.median(detect), 2)),
             ("readiness_recover_s", round(max(recover), 2)),
-            ("sidecar_interval_s", h.SIDECAR_DEFAULTS["interval"]),
-            ("sidecar_request_timeout_s", h.SIDECAR_DEFAULTS["request_timeout"]),
+            ("sidecar_interval_s", sidecar_module.SIDECAR_DEFAULTS["interval"]),
+            ("sidecar_request_timeout_s", sidecar_module.SIDECAR_DEFAULTS["request_timeout"]),
         ]
         for name, value in figures:
             sys.stdout.write("%s=%s\n" % (name, value))

@@ -1,12 +1,17 @@
-"""Repo-wide pytest setup: make the collection importable as ansible_collections.chainops.ethereum."""
+"""Repo-wide pytest setup: make the collection importable as ansible_collections.chainops.ethereum, and under
+CI=true turn every skip (a missing prerequisite) into a failure with its reason (tests/ci_policy.py)."""
 
 import os
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
 COLLECTIONS = os.path.join(REPO, "collections")
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
+for _path in (COLLECTIONS, HERE):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from ci_policy import pytest_runtest_makereport  # noqa: E402,F401  (a hook: pytest finds it in this module)
 
 
 def pytest_configure(config):

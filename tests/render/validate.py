@@ -1,5 +1,6 @@
 """Validate rendered Kubernetes objects: core kinds with kubernetes-validate (strict, pinned minor),
-custom resources against the JSON schemas of their CRDs (../shared/schemas/crds or CHAINOPS_CRD_SCHEMAS).
+custom resources against the JSON schemas of their CRDs (tests/render/schemas/crds, in the repository, or the folder
+CHAINOPS_CRD_SCHEMAS names). Core kinds need no CRD schema and are always validated.
 
 Usable as a library (tests/render) and as a script: python tests/render/validate.py DIR_OR_FILE...
 """
@@ -14,7 +15,7 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KUBERNETES_VERSION = os.environ.get("CHAINOPS_KUBERNETES_VERSION", "1.33.0")
-CRD_SCHEMAS = os.environ.get("CHAINOPS_CRD_SCHEMAS", os.path.join(os.path.dirname(REPO), "shared", "schemas", "crds"))
+CRD_SCHEMAS = os.environ.get("CHAINOPS_CRD_SCHEMAS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas", "crds")
 # API groups served by Kubernetes itself (kubernetes-validate ships their schemas)
 CORE_GROUPS = {
     "", "apps", "batch", "policy", "rbac.authorization.k8s.io", "networking.k8s.io", "storage.k8s.io",

@@ -19,7 +19,7 @@ from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_heal
 pytestmark = pytest.mark.devnet
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-SIDECAR = os.path.join(REPO, "plugins", "module_utils", "_eth_health.py")
+SIDECAR = os.path.join(REPO, "plugins", "module_utils", "_eth_health_sidecar.py")
 SYNC_CRITERIA = {"cl_not_syncing", "cl_sync_distance", "cl_head_slot"}
 
 

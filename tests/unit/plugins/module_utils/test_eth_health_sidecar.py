@@ -12,9 +12,12 @@ import time
 import urllib.error
 import urllib.request
 
-from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
+import kubernetes_validate
 
-SIDECAR = h.__file__
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_sidecar as s
+
+SIDECAR = s.__file__
 
 
 class Clock:
@@ -28,7 +31,7 @@ class Clock:
 def monitor_for(el, cl, clock=None, **kw):
     pair = h.Pair("pair-0", h.Endpoint(el.url) if el else None, h.Endpoint(cl.url) if cl else None)
     kw.setdefault("request_timeout", 1.0)
-    return h.PairMonitor(pair, kw.pop("criteria", None), clock=clock or time.monotonic, log=lambda msg: None, **kw)
+    return s.PairMonitor(pair, kw.pop("criteria", None), clock=clock or time.monotonic, log=lambda msg: None, **kw)
 
 
 def test_readiness_follows_the_criteria(nodes):
@@ -182,7 +185,7 @@ def test_metrics_exposition(nodes):
 
 
 def test_metric_labels_are_escaped():
-    text = h.render_metrics('a"b\\c\nd', None, ready=False, live=True, polls=0, failures=0, client_live={})
+    text = s.render_metrics('a"b\\c\nd', None, ready=False, live=True, polls=0, failures=0, client_live={})
     assert 'chainops_health_ready{pair="a\\"b\\\\c\\nd"} 0' in text
 
 
@@ -197,7 +200,7 @@ def _get(url):
 def test_http_endpoints(nodes):
     el, cl = nodes().healthy_execution(), nodes().healthy_consensus()
     mon = monitor_for(el, cl)
-    server = h._Server(("127.0.0.1", 0), h.make_handler(mon))
+    server = s._Server(("127.0.0.1", 0), s.make_handler(mon))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     base = "http://127.0.0.1:%d" % server.server_address[1]
@@ -230,14 +233,35 @@ def _free_port():
     return port
 
 
-def test_sidecar_runs_from_the_single_file_with_stdlib_only(nodes):
-    """python -I -S: no site-packages, no PYTHONPATH - exactly what a stock python image with the mounted file has."""
+def _configmap_folder(tmp_path):
+    """The ConfigMap's files, alone in a folder, as the kubelet mounts them (sidecar_files(), the data of one ConfigMap)."""
+    folder = tmp_path / "opt-chainops"
+    folder.mkdir()
+    for name, text in s.sidecar_files().items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return str(folder / "_eth_health_sidecar.py")
+
+
+def test_sidecar_files_make_one_valid_configmap():
+    data = s.sidecar_files()
+    assert sorted(data) == sorted(s.SIDECAR_FILES) == ["_eth_health.py", "_eth_health_sidecar.py"]
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chainops-eth-health", "namespace": "ethereum"}, "data": data}
+    kubernetes_validate.validate(configmap, "1.33.0", strict=True)
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
+    assert size < 1024 * 1024, "a ConfigMap holds at most 1 MiB; the sidecar's files are %d bytes" % size
+    assert all(re.match(r"^[-._a-zA-Z0-9]+$", name) for name in data)  # valid ConfigMap keys
+
+
+def test_sidecar_runs_from_the_configmap_files_with_stdlib_only(nodes, tmp_path):
+    """python -I -S on the ConfigMap's files alone: no site-packages, no PYTHONPATH, no collection - exactly what a
+    stock python image with the mounted ConfigMap has."""
     el, cl = nodes().healthy_execution(), nodes().healthy_consensus()
+    sidecar = _configmap_folder(tmp_path)
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "CHAINOPS_HEALTH_EXECUTION_URL": el.url, "CHAINOPS_HEALTH_CONSENSUS_URL": cl.url,
            "CHAINOPS_HEALTH_PORT": str(port), "CHAINOPS_HEALTH_LISTEN": "127.0.0.1", "CHAINOPS_HEALTH_INTERVAL": "0.5",
            "CHAINOPS_HEALTH_PAIR": "sidecar-test", "CHAINOPS_HEALTH_CRITERIA": '{"max_sync_distance": 3}'}
-    proc = subprocess.Popen([sys.executable, "-I", "-S", SIDECAR], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-I", "-S", sidecar], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp_path))
     try:
         deadline = time.monotonic() + 10
         status = None
@@ -279,7 +303,7 @@ def test_sidecar_cli_errors():
 def test_sidecar_args_from_environment(monkeypatch):
     monkeypatch.setenv("CHAINOPS_HEALTH_CONSENSUS_URL", "http://127.0.0.1:5052")
     monkeypatch.setenv("CHAINOPS_HEALTH_INTERVAL", "2.5")
-    args = h.parse_sidecar_args(["--port", "9999"])
+    args = s.parse_sidecar_args(["--port", "9999"])
     assert args.consensus_url == "http://127.0.0.1:5052" and args.execution_url is None
-    assert args.interval == 2.5 and args.port == 9999 and args.request_timeout == h.SIDECAR_DEFAULTS["request_timeout"]
+    assert args.interval == 2.5 and args.port == 9999 and args.request_timeout == s.SIDECAR_DEFAULTS["request_timeout"]
     assert args.interval + args.request_timeout + 1 <= 12, "defaults must detect a lagging node within one 12 s slot"

@@ -1,7 +1,6 @@
 """eth_health_gate run as Ansible runs it: waits for consecutive healthy polls, fails at the timeout with reasons."""
 
 import json
-import time
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -62,10 +61,9 @@ def test_fails_at_timeout_with_a_per_pair_per_criterion_report(capsys, nodes):
     el, cl = nodes().healthy_execution(), nodes().healthy_consensus()
     stale = nodes().healthy_execution(head_age=600)
     behind = nodes().healthy_consensus(head_lag=15)
-    start = time.monotonic()
     result = run(capsys, {"pairs": [pair("ok", el, cl), pair("bad", stale, behind)], "consecutive_polls": 2, "poll_interval": 0.2,
                           "timeout": 1.0, "_ansible_check_mode": True})
-    assert time.monotonic() - start < 3
+    assert result["elapsed"] >= 1.0  # gave up at the timeout, not before (how soon after: benchmarks/bench_health_bounds.py)
     assert result["_rc"] == 1 and result["failed"] is True and result["changed"] is False
     assert result["msg"].startswith("eth_health_gate: 1 of 2 pairs healthy on the last poll, 2 needed for 2 consecutive polls; gave up after")
     assert "bad: el_head_age: head block 19000000 is 60" in result["msg"]
