@@ -12,10 +12,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
-import os
 
 import yaml
 
+from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_sidecar as _sidecar
 from ansible_collections.chainops.ethereum.plugins.plugin_utils import _client_profiles as cp
 
 try:
@@ -28,9 +28,9 @@ class ChainRenderError(_FilterError):
     """The chain layer cannot be rendered from these settings."""
 
 
-# The pair-health sidecar's files, relative to the collection root; the first one is the program. Every file lands in
-# one ConfigMap and is mounted in one folder, so a module split only changes this tuple.
-SIDECAR_FILES = ("plugins/module_utils/_eth_health.py",)
+# The pair-health sidecar: its files (module_utils/_eth_health_sidecar.SIDECAR_FILES) land in one ConfigMap mounted in
+# one folder, and this one is the program.
+SIDECAR_PROGRAM = "_eth_health_sidecar.py"
 SIDECAR_DIR = "/opt/chainops/health"
 SIDECAR_PORT = 8575
 JWT_DIR = "/var/run/chainops/jwt"
@@ -245,7 +245,7 @@ def _pair_objects(settings, pair, clients, address, index):
         "name": "health",
         "image": settings["sidecar_image"],
         "imagePullPolicy": "IfNotPresent",
-        "command": ["python3", "%s/%s" % (SIDECAR_DIR, os.path.basename(SIDECAR_FILES[0]))],
+        "command": ["python3", "%s/%s" % (SIDECAR_DIR, SIDECAR_PROGRAM)],
         "args": sidecar_args,
         "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
         "ports": [{"name": "health", "containerPort": SIDECAR_PORT, "protocol": "TCP"}],
@@ -440,14 +440,12 @@ def _policies(settings, clients_by_pair):
     ]
 
 
-def sidecar_files(root=None):
-    """{file name: text} of the sidecar's module files (SIDECAR_FILES)."""
-    root = root or cp.collection_root()
-    out = {}
-    for rel in SIDECAR_FILES:
-        with open(os.path.join(root, rel), encoding="utf-8") as handle:
-            out[os.path.basename(rel)] = handle.read()
-    return out
+def sidecar_files():
+    """{file name: text} of the sidecar's ConfigMap; the program must be one of them."""
+    files = _sidecar.sidecar_files()
+    if SIDECAR_PROGRAM not in files:
+        raise ChainRenderError("the sidecar's files %s do not hold its program %s" % (sorted(files), SIDECAR_PROGRAM))
+    return files
 
 
 def chain_objects(settings):
@@ -485,7 +483,7 @@ def chain_objects(settings):
                 "value": int(settings["priority_value"]), "globalDefault": False,
                 "description": "Ethereum client pairs: scheduled before and evicted after ordinary workloads."}
     configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chainops-health-sidecar", "namespace": ns, "labels": labels},
-                 "data": sidecar_files(settings.get("collection_root"))}
+                 "data": sidecar_files()}
     selector = {"app.kubernetes.io/part-of": PART_OF}
     shared = [
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "rpc", "namespace": ns, "labels": labels},

@@ -69,16 +69,25 @@ def test_errors_name_the_variable():
         build(pairs=bad)
 
 
-def test_sidecar_configmap_holds_every_listed_file(monkeypatch, tmp_path):
-    (tmp_path / "plugins" / "module_utils").mkdir(parents=True)
-    (tmp_path / "plugins" / "module_utils" / "a.py").write_text("print('a')\n")
-    (tmp_path / "plugins" / "module_utils" / "b.py").write_text("B = 1\n")
-    monkeypatch.setattr(co, "SIDECAR_FILES", ("plugins/module_utils/a.py", "plugins/module_utils/b.py"))
-    files = build(collection_root=str(tmp_path))
+def test_sidecar_configmap_holds_every_listed_file(monkeypatch):
+    monkeypatch.setattr(co._sidecar, "sidecar_files", lambda: {"_eth_health.py": "M = 1\n", "_eth_health_sidecar.py": "print('s')\n"})
+    files = build()
     (cm,) = files["20-health-sidecar"]
-    assert cm["data"] == {"a.py": "print('a')\n", "b.py": "B = 1\n"}
+    assert cm["data"] == {"_eth_health.py": "M = 1\n", "_eth_health_sidecar.py": "print('s')\n"}
     health = files["50-pair-geth-lodestar"][0]["spec"]["template"]["spec"]["containers"][2]
-    assert health["command"] == ["python3", "/opt/chainops/health/a.py"]
+    assert health["command"] == ["python3", "/opt/chainops/health/_eth_health_sidecar.py"]
+
+
+def test_sidecar_configmap_is_the_real_sidecar():
+    (cm,) = build()["20-health-sidecar"]
+    assert sorted(cm["data"]) == ["_eth_health.py", "_eth_health_sidecar.py"]
+    assert "def main(" in cm["data"]["_eth_health_sidecar.py"] or "__main__" in cm["data"]["_eth_health_sidecar.py"]
+
+
+def test_sidecar_without_its_program_is_refused(monkeypatch):
+    monkeypatch.setattr(co._sidecar, "sidecar_files", lambda: {"_eth_health.py": "M = 1\n"})
+    with pytest.raises(co.ChainRenderError, match="do not hold its program"):
+        build()
 
 
 def test_yaml_is_stable_and_round_trips():
