@@ -48,8 +48,13 @@ def check_install_mode(view, problems):
     mode = view.get("k3s_install_mode")
     if mode in (_SKIP, _MISSING):
         return
-    if mode not in INSTALL_MODES or isinstance(mode, bool):
-        return  # a value outside the choices is reported by the argument-spec check (k3s_common_install_mode)
+    if isinstance(mode, bool) or mode not in INSTALL_MODES:
+        problems.add(
+            "k3s_install_mode",
+            "%s is not one of online, airgap (read by role k3s_common as k3s_common_install_mode)" % show(mode),
+            "set online (the controller downloads and verifies the release) or airgap (files in k3s_airgap_dir)",
+        )
+        return
     if mode == "airgap":
         directory = view.get("k3s_airgap_dir")
         if directory is _MISSING or (isinstance(directory, str) and not directory.strip()):

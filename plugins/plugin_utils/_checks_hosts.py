@@ -508,13 +508,6 @@ def check_families_and_sizes(view, problems):
                 "%s holds %d addresses; k3s needs the tenth one for CoreDNS and one per Service" % (network, network.size),
                 "use a service CIDR of at least /%d, e.g. 10.43.0.0/16" % (network.version == 4 and 24 or 112),
             )
-    mgmt = view.context.get("nets", {}).get("mgmt")
-    if mgmt is not None and nodes and mgmt.size - (2 if mgmt.version == 4 and mgmt.prefixlen < 31 else 0) < nodes + 1:
-        problems.add(
-            "chainops_mgmt_network",
-            "%s has room for %d addresses but the %d nodes and the API VIP need %d" % (mgmt, mgmt.size, nodes, nodes + 1),
-            "use a larger management network",
-        )
 
 
 def check_vip(view, problems):

@@ -60,8 +60,8 @@ def check_pools(view, problems):
             problems.add(subject, "is %s, not a mapping" % _type_name(pool), "write each pool as {name, network, addresses}")
             complete = False
             continue
-        unknown_key_problems(subject, pool, POOL_KEYS, problems, "a MetalLB pool")
         name = pool.get("name")
+        unknown_key_problems(subject + (" (pool %s)" % name if isinstance(name, str) and name else ""), pool, POOL_KEYS, problems, "a MetalLB pool")
         if name is not None and not isinstance(name, str):
             problems.add(
                 subject + ".name",

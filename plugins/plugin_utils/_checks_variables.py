@@ -60,7 +60,7 @@ MAGIC_VARS = frozenset(
 )
 _DEFAULT_FEED_RE = re.compile(r"^\{\{\s*([a-z][a-z0-9_]*)\s*(\|\s*default\(.*\)\s*)?\}\}$", re.S)
 _SOURCE_EXTENSIONS = (".yml", ".yaml", ".j2")
-_SECRET_HINTS = ("token", "secret", "password", "access_key")
+_SECRET_SUFFIXES = ("_token", "_secret_key", "_access_key", "_password")
 
 
 def collection_root():
@@ -262,7 +262,7 @@ def check_role_options(view, problems):
                 role, spec = cat.specs.get(option, (None, None))
                 if spec is None:
                     continue
-                secret = bool(spec.get("no_log")) or name in SECRET_VARS or any(hint in name for hint in _SECRET_HINTS)
+                secret = bool(spec.get("no_log")) or name in SECRET_VARS or name.endswith(_SECRET_SUFFIXES)
                 for reason, fix in spec_problems(name, option, value, spec, secret=secret, role=role):
                     same = all(view.hostvars.get(other, {}).get(name) == value for other in view.hosts)
                     subject = name if same else "%s (host %s)" % (name, host)
