@@ -38,7 +38,8 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
 NETWORK_CONNECTIONS = ("ssh", "smart", "paramiko", "paramiko_ssh", "ansible.builtin.ssh", "ansible.builtin.paramiko_ssh", "ansible.netcommon.libssh")
 # k3s's per-node pod CIDR masks (kube-controller-manager --node-cidr-mask-size-ipv4 / -ipv6 defaults).
 DEFAULT_NODE_MASK = {4: 24, 6: 64}
-# kubelet's default max-pods (110) needs this many pod addresses per node.
+# kubelet's default max-pods (110): a node's pod range needs that many addresses besides its network address
+# and the bridge's gateway.
 PODS_PER_NODE = 110
 # kube-apiserver refuses larger service ranges (mask >= 12 for IPv4, >= 108 for IPv6); k3s puts CoreDNS at
 # the tenth address, so the range needs more than ten.
@@ -467,7 +468,7 @@ def check_families_and_sizes(view, problems):
     for network in cluster:
         mask, origin = _node_mask(view, network.version)
         width = network.version == 4 and 32 or 128
-        if mask <= network.prefixlen or mask > width:
+        if mask < network.prefixlen or mask > width:
             problems.add(
                 "k3s_cluster_cidr",
                 "%s cannot be cut into per-node ranges of /%d (%s)" % (network, mask, origin),
@@ -488,12 +489,12 @@ def check_families_and_sizes(view, problems):
                 % (network, IPV6_NODE_MASK_SPAN, mask, origin),
                 "use an IPv6 pod CIDR of /%d or narrower, e.g. fd42::/%d" % (mask - IPV6_NODE_MASK_SPAN, mask - IPV6_NODE_MASK_SPAN),
             )
-        if 2 ** (width - mask) < PODS_PER_NODE * 2:
+        if 2 ** (width - mask) < PODS_PER_NODE + 2:
             problems.add(
                 "k3s_cluster_cidr",
                 "the per-node range /%d (%s) holds %d addresses, fewer than kubelet's %d pods per node need"
                 % (mask, origin, 2 ** (width - mask), PODS_PER_NODE),
-                "use a node-cidr-mask-size of at most /%d" % (width - (PODS_PER_NODE * 2 - 1).bit_length()),
+                "use a node-cidr-mask-size of at most /%d" % (width - (PODS_PER_NODE + 1).bit_length()),
             )
     for network in service:
         if network.prefixlen < SERVICE_MIN_PREFIX[network.version]:
