@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _client_profiles
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     CONSENSUS_CLIENTS,
     EXECUTION_CLIENTS,
@@ -165,7 +166,8 @@ def _check_pairs(view, execution_clients, consensus_clients, problems):
             if client is not None:
                 chosen[slot].append(client)
             reason = version_reason(side.get("version"), client or "the client")
-            if reason is None and client is not None:
+            if client is not None and (reason is None or "is not a release version" in reason[0]):
+                # the client's profile knows its tag convention (e.g. nimbus's multiarch-v) and its minimum release
                 reason = client_version_reason(view, client, side.get("version"))
             if reason:
                 problems.add("%s.%s.version" % (subject, slot), reason[0], reason[1])
@@ -208,7 +210,27 @@ def _check_pairs(view, execution_clients, consensus_clients, problems):
 
 
 
+_PROFILES = {}
+
+
+def _profiles(view):
+    """The client profiles (data/clients), loaded once per controller process (they are files of the installed
+    collection); a ProfileError becomes one problem per pinned version, never a skip."""
+    root = view.options.get("collection_root")
+    if root not in _PROFILES:
+        try:
+            _PROFILES[root] = _client_profiles.load_profiles(root)
+        except (_client_profiles.ProfileError, OSError) as exc:
+            return exc
+    return _PROFILES[root]
+
+
 def client_version_reason(view, client, version):
-    """The client profile's verdict on ``version`` (tag convention, minimum), as (reason, fix) or None."""
-    del view, client, version
-    return None
+    """The client profile's verdict on ``version`` (its tag convention, its minimum release), as (reason, fix) or None."""
+    profiles = _profiles(view)
+    if isinstance(profiles, Exception):
+        return (
+            "cannot be judged: the client profiles do not load (%s)" % " ".join(str(profiles).split()),
+            "restore data/clients/ of the collection (reinstall it)",
+        )
+    return _client_profiles.version_reason(client, version, profiles)

@@ -182,3 +182,23 @@ def test_copy_of_base_is_untouched():
     """The helpers above work on copies: the base still passes."""
     before = copy.deepcopy(_tree())
     assert _check(before) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "slot, client, version",
+    [
+        ("consensus", "nimbus", "multiarch-v26.9.1"),
+        ("consensus", "nimbus", "v26.9.1"),
+        ("execution", "geth", "1.17.6"),
+        ("execution", "nethermind", "2.1.0-chiseled"),
+        ("consensus", "teku", "26.9.1-jdk25"),
+        ("consensus", "lighthouse", "v8.0.0@sha256:" + "ab" * 32),
+    ],
+)
+def test_client_tag_conventions_of_the_profiles_pass(slot, client, version):
+    tree = _tree()
+    pairs = tree["all"]["vars"]["chainops_pairs"]
+    index = next(i for i, pair in enumerate(pairs) if pair[slot]["client"] == client) if any(p[slot]["client"] == client for p in pairs) else 0
+    pairs[index][slot] = {"client": client, "version": version}
+    tree["all"]["vars"]["chainops_diversity_max_share"] = 1.0
+    assert _check(tree) == ([], [])
