@@ -50,9 +50,9 @@ def path_reason(path):
         return None  # judged after templating (the action plugin templates before the checks run)
     text = path.strip()
     if text.startswith("~"):
-        return "%s starts with ~, which only some tasks expand" % show(path)
+        return "%s starts with ~, which only some tasks expand" % show(path, 200)
     if not posixpath.isabs(text):
-        return "%s is a relative path: tasks resolve it against different directories (the playbook's, the shell's)" % show(path)
+        return "%s is a relative path: tasks resolve it against different directories (the playbook's, the shell's)" % show(path, 200)
     normal = posixpath.normpath(text)
     if normal.startswith("//"):
         normal = "/" + normal.lstrip("/")
@@ -60,12 +60,12 @@ def path_reason(path):
         if _under(normal, tree):
             rest = normal[len(tree) :].strip("/").split("/")
             if normal == tree or len(rest) == 1:
-                return "%s is in the shared temporary directory %s (world-writable, emptied on reboot)" % (show(path), tree)
+                return "%s is in the shared temporary directory %s (world-writable, emptied on reboot)" % (show(path, 200), tree)
             top = posixpath.join(tree, rest[0])
             if not _private_dir(top):
                 return (
                     "%s is below %s, which is not a private directory of this user in the shared temporary directory %s "
-                    "(another user could create or replace it)" % (show(path), top, tree)
+                    "(another user could create or replace it)" % (show(path, 200), top, tree)
                 )
     return _system_reason(path, normal)
 
@@ -81,10 +81,10 @@ def _private_dir(path):
 
 def _system_reason(path, normal):
     if normal in SYSTEM_ROOTS:
-        return "%s is %s, a system directory" % (show(path), "the root directory" if normal == "/" else normal)
+        return "%s is %s, a system directory" % (show(path, 200), "the root directory" if normal == "/" else normal)
     for tree in SYSTEM_TREES:
         if _under(normal, tree):
-            return "%s is inside the system directory %s" % (show(path), tree)
+            return "%s is inside the system directory %s" % (show(path, 200), tree)
     return None
 
 
@@ -114,20 +114,20 @@ def check_paths(view, problems):
         if render == secrets:
             problems.add(
                 "chainops_secrets_dir",
-                "is the same directory as chainops_render_dir %s, which operators commit for GitOps" % show(render),
+                "is the same directory as chainops_render_dir %s, which operators commit for GitOps" % show(render, 200),
                 "keep secrets apart, e.g. chainops_secrets_dir: {{ inventory_dir }}/.secrets next to {{ inventory_dir }}/rendered",
             )
         elif _under(secrets, render):
             problems.add(
                 "chainops_secrets_dir",
                 "%s is inside chainops_render_dir %s, which operators commit for GitOps: the token and kubeconfig would be committed"
-                % (show(secrets), show(render)),
+                % (show(secrets, 200), show(render, 200)),
                 "move chainops_secrets_dir outside the render dir, e.g. {{ inventory_dir }}/.secrets next to {{ inventory_dir }}/rendered",
             )
         elif _under(render, secrets):
             problems.add(
                 "chainops_render_dir",
-                "%s is inside chainops_secrets_dir %s" % (show(render), show(secrets)),
+                "%s is inside chainops_secrets_dir %s" % (show(render, 200), show(secrets, 200)),
                 "keep the two directories side by side, e.g. {{ inventory_dir }}/rendered and {{ inventory_dir }}/.secrets",
             )
 

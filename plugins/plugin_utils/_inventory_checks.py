@@ -120,31 +120,16 @@ def _check_consistency(hostvars, hosts, problems):
 
 
 def _check_unresolved(hostvars, hosts, problems):
-    reported = set()
+    """One problem per variable and reason: named once when every host has it, else with the hosts."""
+    found = {}
     for host in hosts:
         for name, value in sorted(hostvars.get(host, {}).items()):
-            if not isinstance(value, Unresolved):
-                continue
-            key = name if name in CLUSTER_VARS else (name, host)
-            if key in reported:
-                continue
-            reported.add(key)
-            subject = name if name in CLUSTER_VARS else "%s (host %s)" % (name, host)
-            problems.add(subject, "could not be templated: %s" % value.message, "define the variables it refers to (vault files loaded?) or fix the expression")
-
-
-def _check_unresolved(hostvars, hosts, problems):
-    reported = set()
-    for host in hosts:
-        for name, value in sorted(hostvars.get(host, {}).items()):
-            if not isinstance(value, Unresolved):
-                continue
-            key = name if name in CLUSTER_VARS else (name, host)
-            if key in reported:
-                continue
-            reported.add(key)
-            subject = name if name in CLUSTER_VARS else "%s (host %s)" % (name, host)
-            problems.add(subject, "could not be templated: %s" % value.message, "define the variables it refers to (vault files loaded?) or fix the expression")
+            if isinstance(value, Unresolved):
+                found.setdefault((name, value.message), []).append(host)
+    for (name, message), owners in found.items():
+        everywhere = name in CLUSTER_VARS or len(owners) == len(hosts)
+        subject = name if everywhere else "%s (host %s)" % (name, ", ".join(owners))
+        problems.add(subject, "could not be templated: %s" % message, "define the variables it refers to (vault files loaded?) or fix the expression")
 
 
 def _check_extra(extra_checks, problems):
