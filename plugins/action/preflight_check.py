@@ -41,7 +41,10 @@ class ActionModule(ActionBase):
         del tmp
 
         groups = task_vars.get("groups") or {}
-        group_view = dict((name, list(groups.get(name) or ())) for name in (checks.SERVERS, checks.AGENTS, checks.CLUSTER))
+        # every group (the checks read the three cluster groups, and look for misspellings of them among the others)
+        group_view = dict((str(name), list(members or ())) for name, members in groups.items())
+        for name in (checks.SERVERS, checks.AGENTS, checks.CLUSTER):
+            group_view.setdefault(name, [])
         hostvars = task_vars.get("hostvars") or {}
         collected = {}
         names = checks.collected_names()

@@ -111,7 +111,9 @@ notices:
   type: list
   elements: str
   sample:
-    - "SKIPPED: the admin-CIDR exposure check: chainops_admin_cidrs[0] 0.0.0.0/0 opens SSH and the Kubernetes API to the whole Internet, allowed by chainops_allow_open_admin_cidrs: true"
+    - >-
+      SKIPPED: the admin-CIDR exposure check: chainops_admin_cidrs[0] 0.0.0.0/0 opens SSH and the Kubernetes API to
+      the whole Internet, allowed by chainops_allow_open_admin_cidrs: true
 summary:
   description: The servers and agents that were checked, and how many problems were found.
   returned: always

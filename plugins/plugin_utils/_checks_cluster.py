@@ -22,6 +22,10 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
 )
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._k3s_version import k3s_version_reason
 
+KUBE_VIP_VERSION_RE = re.compile(r"^v\d+\.\d+\.\d+$")
+# The k3s_server defaults, used for the timings the inventory does not set (client-go's leader election
+# refuses a lease not longer than the renew deadline, and a deadline not above 1.2 x the retry period).
+KUBE_VIP_TIMINGS = {"k3s_server_kube_vip_lease_duration": 15, "k3s_server_kube_vip_renew_deadline": 10, "k3s_server_kube_vip_retry_period": 2}
 TAINT_RE = re.compile(r"^[^=:\s]+(=[^:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$")
 BLOCKING_EFFECTS = (":NoSchedule", ":NoExecute")
 INSTALL_MODES = ("online", "airgap")
@@ -132,6 +136,32 @@ def check_upgrade_batch(view, problems):
         )
 
 
+def check_kube_vip(view, problems):
+    """The kube-vip rules the k3s_server role asserts on the first server, checked before any host changes."""
+    version = view.get("k3s_server_kube_vip_version")
+    if version not in (_MISSING, _SKIP) and (not isinstance(version, str) or not KUBE_VIP_VERSION_RE.match(version)):
+        problems.add(
+            "k3s_server_kube_vip_version",
+            "%s is not a pinned kube-vip release tag (vX.Y.Z)" % show(version),
+            'pin a kube-vip release, e.g. "v1.0.1" (see https://github.com/kube-vip/kube-vip/releases)',
+        )
+    timings = {}
+    for name in ("k3s_server_kube_vip_lease_duration", "k3s_server_kube_vip_renew_deadline", "k3s_server_kube_vip_retry_period"):
+        value = view.get(name)
+        if value is _MISSING:
+            value = KUBE_VIP_TIMINGS[name]
+        if _is_number(value):
+            timings[name] = value
+    if len(timings) == 3:
+        lease, renew, retry = (timings[name] for name in KUBE_VIP_TIMINGS)
+        if not lease > renew > retry * 1.2:
+            problems.add(
+                "k3s_server_kube_vip_renew_deadline",
+                "leader election needs lease_duration > renew_deadline > 1.2 x retry_period (got %s, %s, %s seconds)" % (lease, renew, retry),
+                "keep the defaults 15, 10 and 2, or scale all three together",
+            )
+
+
 def check_one_value_options(view, problems):
     for name, group in ONE_VALUE_OPTIONS:
         values = {}
@@ -148,7 +178,7 @@ def check_one_value_options(view, problems):
             )
 
 
-CHECKS = (check_k3s_version, check_install_mode, check_upgrade_batch, check_one_value_options)
+CHECKS = (check_k3s_version, check_install_mode, check_upgrade_batch, check_kube_vip, check_one_value_options)
 
 
 def check(view, problems):

@@ -49,6 +49,8 @@ def path_reason(path):
     if "{{" in path or "{%" in path:
         return None  # judged after templating (the action plugin templates before the checks run)
     text = path.strip()
+    if text != path:
+        return "%s has blanks or a line break around it" % show(path, 200)
     if text.startswith("~"):
         return "%s starts with ~, which only some tasks expand" % show(path, 200)
     if not posixpath.isabs(text):

@@ -25,6 +25,7 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
     _hosts_phrase,
     _not_list_reason,
     _type_name,
+    closest_name,
     netaddr,
     parse_address,
     parse_network,
@@ -48,6 +49,14 @@ SERVICE_MIN_SIZE = 16
 # kube-controller-manager: an IPv6 cluster CIDR may be at most 16 bits wider than the per-node mask.
 IPV6_NODE_MASK_SPAN = 16
 ALLOW_OPEN_ADMIN = "chainops_allow_open_admin_cidrs"
+# Lists of networks the hosts open a service to: (variable, required). SSH and the API (admin), and NTP.
+EXPOSED_LISTS = (
+    ("chainops_admin_cidrs", True),
+    ("firewall_admin_cidrs", False),
+    ("firewall_api_cidrs", False),
+    ("firewall_ntp_cidrs", False),
+    ("baseline_chrony_allow", False),
+)
 
 
 def _required_string(view, name, problems, fix, example="text"):
@@ -141,6 +150,17 @@ def check_groups(view, problems):
             "%s in k3s_cluster but in neither k3s_servers nor k3s_agents" % _hosts_phrase(stray),
             "put every cluster host in k3s_servers or k3s_agents",
         )
+    for name in sorted(view.groups):
+        if name in (SERVERS, AGENTS, CLUSTER, "all", "ungrouped"):
+            continue
+        close = closest_name(name, (SERVERS, AGENTS, CLUSTER), cutoff=0.8)
+        if close is not None and (view.groups.get(name) or close in (SERVERS, AGENTS) and not view.group(close)):
+            problems.add(
+                "group %s" % name,
+                "is not a group the collection reads (did you mean %s?)%s"
+                % (close, "; its hosts %s get no role from it" % ", ".join(view.groups[name]) if view.groups.get(name) else ""),
+                "rename the group to %s" % close,
+            )
     by_lower = {}
     for host in view.hosts:
         by_lower.setdefault(host.lower(), []).append(host)
@@ -304,8 +324,15 @@ def _check_ansible_host(view, addresses, problems):
         mgmt = addresses.get(host, {}).get("mgmt")
         address, _reason = parse_address(text)
         if address is None:
+            others = [other for other in view.hosts if other != host and other.lower() == text.lower()]
             if text.lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
                 problems.add(subject, "%s is the controller itself, not the machine" % show(text), "set ansible_host to the host's chainops_mgmt_address")
+            elif others:
+                problems.add(
+                    subject,
+                    "%s is the inventory name of host %s: both entries would reach one machine" % (show(text), others[0]),
+                    "set ansible_host to this host's own chainops_mgmt_address, or remove the duplicate entry",
+                )
             continue
         if mgmt is not None and address != mgmt:
             owner = ""
@@ -399,7 +426,7 @@ def _families(networks):
 def _check_admin_cidrs(view, problems):
     cluster, service = view.context["cluster"], view.context["service"]
     allow_open = view.get(ALLOW_OPEN_ADMIN) is True
-    for name, required in (("chainops_admin_cidrs", True), ("firewall_admin_cidrs", False), ("firewall_api_cidrs", False)):
+    for name, required in EXPOSED_LISTS:
         admin = view.get(name)
         if admin is _SKIP or (admin is _MISSING and not required):
             continue
@@ -428,6 +455,12 @@ def _check_admin_cidrs(view, problems):
                         "SKIPPED: the admin-CIDR exposure check: %s[%d] %s opens SSH and the Kubernetes API to the whole Internet, "
                         "allowed by %s: true" % (name, index, network, ALLOW_OPEN_ADMIN)
                     )
+                elif name in ("firewall_ntp_cidrs", "baseline_chrony_allow"):
+                    problems.add(
+                        "%s[%d]" % (name, index),
+                        "%s lets every address on the Internet query this host's NTP server (an amplification source)" % network,
+                        "list only the networks that take time from these hosts",
+                    )
                 else:
                     problems.add(
                         "%s[%d]" % (name, index),
@@ -438,6 +471,8 @@ def _check_admin_cidrs(view, problems):
         for network in admin_nets:
             for label, cidrs in (("k3s_cluster_cidr", cluster), ("k3s_service_cidr", service)):
                 for cidr in cidrs or ():
+                    if name in ("firewall_ntp_cidrs", "baseline_chrony_allow"):
+                        continue
                     if network.prefixlen and netaddr.IPSet([network]) & netaddr.IPSet([cidr]):
                         problems.add(
                             name,

@@ -107,6 +107,12 @@ def check_etcd_s3(view, problems):
             "is true: k3s would upload etcd snapshots over plain HTTP",
             "set k3s_server_etcd_s3_insecure: false and use an HTTPS endpoint",
         )
+    if view.get("k3s_server_etcd_s3_skip_ssl_verify") is True:
+        problems.add(
+            "k3s_server_etcd_s3_skip_ssl_verify",
+            "is true: anyone on the path could pose as the S3 endpoint and receive the etcd snapshots and the keys",
+            "set it to false; for a private CA give k3s the CA bundle (etcd-s3-endpoint-ca in k3s_server_extra_config)",
+        )
     bucket_name, bucket = _effective(view, "k3s_server_etcd_s3_bucket", "k3s_etcd_s3_bucket")
     if bucket is _MISSING or (isinstance(bucket, str) and not bucket.strip()):
         problems.add(bucket_name, "is missing while %s is true" % enabled_name, "set the bucket for etcd snapshots, %s" % off)

@@ -217,6 +217,25 @@ def _type_reason(name, value, kind, secret):
     return None
 
 
+def _suboption_problems(value, options, secret):
+    """Problems of a mapping against the ``options`` of a dict (or list-of-dict) spec: keys, required, types."""
+    found = []
+    for key in value:
+        if key not in options:
+            close = closest_name(str(key), options, cutoff=0.6)
+            hint = " (did you mean %s?)" % close if close else ""
+            found.append(("has the key %s, which the role does not read%s" % (show(key), hint), "use the keys %s" % ", ".join(sorted(options))))
+    for key, given in options.items():
+        sub = given or {}
+        if key not in value or value[key] is None:
+            if sub.get("required"):
+                found.append(("has no %s" % key, "add %s" % key))
+            continue
+        for text, fix in spec_problems(key, key, value[key], sub, secret=secret or bool(sub.get("no_log"))):
+            found.append(("key %s %s" % (key, text), fix))
+    return found
+
+
 def spec_problems(name, option, value, spec, *, secret=False, role=None):
     """Problems of ``value`` (of variable ``name``) against ``spec``, the spec of ``role``'s option ``option``.
 
@@ -240,6 +259,10 @@ def spec_problems(name, option, value, spec, *, secret=False, role=None):
                 found.append(("item %d %s" % (index, item_reason[0]), item_reason[1]))
             elif choices and item not in choices:
                 found.append(("item %d %s is not one of %s" % (index, show(item), ", ".join(str(c) for c in choices)), "use one of them"))
+            elif element_kind == "dict" and spec.get("options"):
+                found.extend(("item %d %s" % (index, text), fix) for text, fix in _suboption_problems(item, spec["options"], secret))
+    elif kind == "dict" and spec.get("options"):
+        found.extend(_suboption_problems(value, spec["options"], secret))
     elif choices is not None and value not in choices:
         listed = ", ".join("''" if c == "" else str(c) for c in choices)
         close = closest_name(str(value), [str(c) for c in choices], cutoff=0.6)
