@@ -34,6 +34,7 @@ PLAYBOOK_CASES = [
     "170-s3-enable-typo",
     "200-install-mode-choice",
     "227-nethermind-with-v",
+    "249-group-name-typo",
 ]
 
 
