@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.." || exit 1
 group=${1:?usage: pytest.sh unit|devnet|render}
 shift
 case "$group" in
-  unit)   paths=(tests/unit tests/preflight tests/repo); extra=(-m "not devnet and not live") ;;
+  unit)   paths=(tests/unit tests/preflight tests/repo); extra=(-m "not devnet and not live and not independent") ;;
   devnet) paths=(tests/integration/devnet); extra=() ;;
   render) paths=(tests/render); extra=() ;;
   live)   paths=(tests/live); extra=() ;;
