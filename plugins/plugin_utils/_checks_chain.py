@@ -9,6 +9,7 @@ ports a pair opens, and the client-diversity policy. Leaves ``view.context["pair
 from __future__ import annotations
 
 import math
+import re
 
 from ansible_collections.chainops.ethereum.plugins.plugin_utils import _client_profiles
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
@@ -166,11 +167,12 @@ def _check_pairs(view, execution_clients, consensus_clients, problems):
             if client is not None:
                 chosen[slot].append(client)
             reason = version_reason(side.get("version"), client or "the client")
+            reasons = [reason] if reason else []
             if client is not None and (reason is None or "is not a release version" in reason[0]):
                 # the client's profile knows its tag convention (e.g. nimbus's multiarch-v) and its minimum release
-                reason = client_version_reason(view, client, side.get("version"))
-            if reason:
-                problems.add("%s.%s.version" % (subject, slot), reason[0], reason[1])
+                reasons = client_version_reasons(view, client, side.get("version"))
+            for text, fix in reasons:
+                problems.add("%s.%s.version" % (subject, slot), text, fix)
         if "p2p_ports" in pair:
             _check_p2p_ports(subject + ".p2p_ports", pair.get("p2p_ports"), problems)
 
@@ -225,12 +227,43 @@ def _profiles(view):
     return _PROFILES[root]
 
 
-def client_version_reason(view, client, version):
-    """The client profile's verdict on ``version`` (its tag convention, its minimum release), as (reason, fix) or None."""
+def client_version_reasons(view, client, version):
+    """What the client's profile says against ``version``: its tag convention, then the profile's own verdict
+    (floating tags, pre-releases, variants, the minimum release); a list of (reason, fix)."""
     profiles = _profiles(view)
     if isinstance(profiles, Exception):
-        return (
-            "cannot be judged: the client profiles do not load (%s)" % " ".join(str(profiles).split()),
-            "restore data/clients/ of the collection (reinstall it)",
-        )
-    return _client_profiles.version_reason(client, version, profiles)
+        return [
+            (
+                "cannot be judged: the client profiles do not load (%s)" % " ".join(str(profiles).split()),
+                "restore data/clients/ of the collection (reinstall it)",
+            )
+        ]
+    written = version.strip() if isinstance(version, str) else version
+    reasons = []
+    prefix_reason = _tag_prefix_reason(profiles.get(client), written)
+    if prefix_reason:
+        reasons.append(prefix_reason)
+    reason = _client_profiles.version_reason(client, version, profiles)
+    if reason is not None:
+        text = reason[0]
+        if isinstance(written, str) and show(written) not in text and written not in text:
+            # name the version as the inventory wrote it (v1.10.17), not only the release it parsed (1.10.17)
+            text = "%s: %s" % (show(written), text)
+        reasons.append((text, reason[1]))
+    return reasons
+
+
+def _tag_prefix_reason(profile, written):
+    """The profile accepts a bare X.Y.Z for every client; preflight asks for the client's own tag convention, so
+    that what the inventory pins is the image tag that exists (geth: v1.17.6, not 1.17.6)."""
+    if not profile or not isinstance(written, str):
+        return None
+    prefix = profile["version"]["tag_prefix"]
+    match = re.match(r"^(.*?)(\d+\.\d+\.\d+.*)$", written)
+    if not prefix or not match or match.group(1):
+        return None
+    tag = prefix + match.group(2)
+    return (
+        "%s lacks the %s prefix of %s's image tags (the tag is %s)" % (show(written), show(prefix), profile["name"], tag),
+        'write "%s"' % tag,
+    )

@@ -121,7 +121,9 @@ def check_upgrade_batch(view, problems):
     if value in (_MISSING, _SKIP):
         return
     agents = len(view.group(AGENTS))
-    fix = "set k3s_upgrade_agent_batch to a whole number from 1 to %d (agents drained together)" % max(1, agents - 1)
+    fix = "set k3s_upgrade_agent_batch to a whole number of at least 1%s (the agents drained together)" % (
+        " and at most %d, so that some agents keep running" % (agents - 1) if agents > 1 else ""
+    )
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if not _is_number(value) or int(value) != value:

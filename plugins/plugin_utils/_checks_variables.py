@@ -111,8 +111,9 @@ class Catalogue:
         self.known = frozenset(self.specs) | self.defaults | frozenset(self.feeds) | self.referenced | frozenset(INVENTORY_VARS + EXTRA_INVENTORY_VARS)
 
     def collected(self):
-        """Names whose values the checks read (the action plugin templates these, only the names of the rest)."""
-        return frozenset(self.specs) | frozenset(self.feeds) | frozenset(INVENTORY_VARS + EXTRA_INVENTORY_VARS)
+        """Names whose values the checks may read: every variable the collection reads (the action plugin templates
+        these, and passes only the names of the rest). Checks read nothing outside this set."""
+        return self.known
 
     def owned(self, name):
         return name.startswith(self.prefixes)

@@ -62,7 +62,7 @@ def test_diversity_boundary_is_inclusive():
     """2 of 4 pairs is exactly 0.5: allowed at 0.5, rejected just below."""
     hostvars, groups = _base()
     pairs = hostvars["srv1"]["chainops_pairs"]
-    pairs[1]["execution"]["client"] = "geth"
+    pairs[1]["execution"] = {"client": "geth", "version": "v1.17.6"}
     for host_vars in hostvars.values():
         host_vars["chainops_pairs"] = copy.deepcopy(pairs)
     assert checks.check_inventory(hostvars, groups) == []

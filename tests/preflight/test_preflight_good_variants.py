@@ -189,7 +189,6 @@ def test_copy_of_base_is_untouched():
     [
         ("consensus", "nimbus", "multiarch-v26.9.1"),
         ("consensus", "nimbus", "v26.9.1"),
-        ("execution", "geth", "1.17.6"),
         ("execution", "nethermind", "2.1.0-chiseled"),
         ("consensus", "teku", "26.9.1-jdk25"),
         ("consensus", "lighthouse", "v8.0.0@sha256:" + "ab" * 32),
@@ -202,3 +201,22 @@ def test_client_tag_conventions_of_the_profiles_pass(slot, client, version):
     pairs[index][slot] = {"client": client, "version": version}
     tree["all"]["vars"]["chainops_diversity_max_share"] = 1.0
     assert _check(tree) == ([], [])
+
+
+def test_every_variable_a_check_reads_is_templated_by_the_action_plugin():
+    """The action plugin templates only collected_names(); a check reading anything else would see Unread in a
+    real run (and silently skip) while the in-process corpus, which has every value, passes."""
+    import re
+
+    folder = os.path.dirname(checks.__file__)
+    collected = checks.collected_names()
+    groups = {checks.SERVERS, checks.AGENTS, checks.CLUSTER}
+    pattern = re.compile(r'"((?:chainops|k3s|metallb|baseline|firewall|storage|k8s_render|preflight)_[a-z0-9_]*[a-z0-9])"')
+    names = set()
+    for name in os.listdir(folder):
+        if name.startswith("_checks_") and name.endswith(".py"):
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                names.update(pattern.findall(handle.read()))
+    assert len(names) > 40
+    missing = sorted(name for name in names - groups if name not in collected)
+    assert not missing, missing
