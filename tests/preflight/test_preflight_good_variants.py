@@ -220,3 +220,25 @@ def test_every_variable_a_check_reads_is_templated_by_the_action_plugin():
     assert len(names) > 40
     missing = sorted(name for name in names - groups if name not in collected)
     assert not missing, missing
+
+
+def test_argument_spec_suboptions_are_checked():
+    """Dict and list-of-dict options with `options` in their spec: unknown keys, required keys, types."""
+    spec_problems = checks._checks_variables.spec_problems
+    spec = {
+        "type": "list",
+        "elements": "dict",
+        "options": {"port": {"type": "int", "required": True}, "protocols": {"type": "list", "elements": "str", "choices": ["tcp", "udp"]}},
+    }
+    assert spec_problems("firewall_p2p_ports", "firewall_p2p_ports", [{"port": 30303, "protocols": ["tcp"]}], spec) == []
+    found = spec_problems("firewall_p2p_ports", "firewall_p2p_ports", [{"prot": 1, "protocols": ["sctp"]}, {"port": "x"}], spec)
+    texts = [text for text, _fix in found]
+    assert "item 0 has the key 'prot', which the role does not read (did you mean port?)" in texts
+    assert "item 0 has no port" in texts
+    assert "item 0 key protocols item 0 'sctp' is not one of tcp, udp" in texts
+    assert "item 1 key port is a string 'x', not a whole number" in texts
+    mapping = {"type": "dict", "options": {"name": {"type": "str", "required": True}}}
+    assert [t for t, _f in spec_problems("x_config", "x_config", {"nmae": "a"}, mapping)] == [
+        "has the key 'nmae', which the role does not read (did you mean name?)",
+        "has no name",
+    ]
