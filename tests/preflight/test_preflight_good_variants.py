@@ -3,6 +3,7 @@ pairs on agents only, a single-node lab) and the boundaries of each new rule, ac
 
 import copy
 import os
+import re
 
 import pytest
 from _corpus import BASE, flatten, load_yaml
@@ -206,8 +207,6 @@ def test_client_tag_conventions_of_the_profiles_pass(slot, client, version):
 def test_every_variable_a_check_reads_is_templated_by_the_action_plugin():
     """The action plugin templates only collected_names(); a check reading anything else would see Unread in a
     real run (and silently skip) while the in-process corpus, which has every value, passes."""
-    import re
-
     folder = os.path.dirname(checks.__file__)
     collected = checks.collected_names()
     groups = {checks.SERVERS, checks.AGENTS, checks.CLUSTER}
