@@ -108,7 +108,6 @@ PLACEHOLDER_WORDS = (
 PLACEHOLDER_MIN_DISTINCT = 8
 
 
-
 class Unresolved:
     """A variable whose template could not be rendered; ``message`` says why (never a secret value)."""
 

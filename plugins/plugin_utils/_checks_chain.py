@@ -210,8 +210,6 @@ def _check_pairs(view, execution_clients, consensus_clients, problems):
     return total
 
 
-
-
 _PROFILES = {}
 
 

@@ -174,5 +174,3 @@ def check_pool_sizes(view, problems):
 
 def check(view, problems):
     check_pools(view, problems)
-
-
