@@ -446,7 +446,6 @@ CONTEXT_VARS = (
     "execution_endpoint",
     "checkpoint_sync_url",
     "heap",
-    "devnet_dir",
     "genesis_file",
     "config_file",
     "genesis_state_file",
@@ -541,7 +540,7 @@ def parse_version(profile, value):
     text = value.strip()
     digest = None
     if "@" in text:
-        text, _, digest = text.partition("@")
+        text, _sep, digest = text.partition("@")
         if not DIGEST_RE.match(digest):
             raise ValueError("%r has a malformed digest (expected @sha256:<64 hex>)" % value, 'write "%s@sha256:<digest>" or drop the digest' % example)
     lowered = text.lower()
@@ -693,7 +692,21 @@ def _release_of(profile, version):
         raise RenderError("%s version %r: %s" % (profile["name"], version, exc.args[0])) from exc
 
 
+def _check_context_keys(profile, context):
+    """Refuse context variables the profile does not know: a misspelled optional one would silently drop its flag."""
+    if not isinstance(context, dict):
+        raise RenderError("%s: the context must be a mapping, not %s" % (profile["name"], type(context).__name__))
+    known = {"mode"} | set(CONTEXT_VARS) | {p["var"] for p in profile.get("ports", [])}
+    for key in context:
+        if key in known:
+            continue
+        close = _closest(str(key), sorted(known))
+        hint = " (did you mean %r?)" % close if close else ""
+        raise RenderError("%s: context variable %r is not known%s" % (profile["name"], key, hint))
+
+
 def _check_mode(profile, context, release=None):
+    _check_context_keys(profile, context)
     mode = context.get("mode")
     if mode not in MODES:
         raise RenderError("%s: context mode must be one of %s, got %r" % (profile["name"], ", ".join(MODES), mode))
@@ -789,4 +802,3 @@ def flag_names(argv):
         if item.startswith("-"):
             names.append(item.split("=", 1)[0])
     return names
-

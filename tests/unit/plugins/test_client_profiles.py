@@ -360,8 +360,15 @@ def test_flags_follow_version_ranges(profiles):
     assert "--nat" not in cp.flag_names(cp.render_args(lodestar, "1.35.9", PUBLIC))
     assert [p["name"] for p in cp.render_ports(lodestar, "1.41.0", PUBLIC)] == ["cl-p2p", "cl-rest", "cl-metrics"]
     teku = profiles["teku"]
-    assert "--p2p-quic-port" not in cp.flag_names(cp.render_args(teku, "26.7.0", PUBLIC))
-    assert "--p2p-quic-port" in cp.flag_names(cp.render_args(teku, "26.8.0", PUBLIC))
+    assert "--p2p-quic-port" not in cp.flag_names(cp.render_args(teku, "26.6.0", PUBLIC))
+    assert "--p2p-quic-port" in cp.flag_names(cp.render_args(teku, "26.7.0", PUBLIC))
+
+
+def test_each_client_gets_its_own_context(profiles):
+    # port variables are per profile: reth's discv5 port means nothing to Lighthouse
+    assert cp.render_args(profiles["reth"], "2.7.0", dict(PUBLIC, discv5_port=9300))
+    with pytest.raises(cp.RenderError, match="lighthouse: context variable 'discv5_port' is not known"):
+        cp.render_args(profiles["lighthouse"], "8.2.2", dict(PUBLIC, discv5_port=9300))
 
 
 def test_ports_from_context_override_defaults(profiles):
@@ -396,6 +403,8 @@ def test_no_port_collides_in_any_pair(profiles):
         (dict(PUBLIC, data_dir=""), "needs the context variable 'data_dir'"),
         (dict(PUBLIC, data_dir=True), "'data_dir' is a boolean"),
         (dict(PUBLIC, data_dir={"a": 1}), "'data_dir' is dict"),
+        (dict(PUBLIC, cors_origin="*"), "context variable 'cors_origin' is not known \\(did you mean 'cors_origins'\\?\\)"),
+        (dict(PUBLIC, checkpoint_url="https://x"), "context variable 'checkpoint_url' is not known"),
     ],
 )
 def test_bad_context_is_an_error(profiles, context, message):
@@ -413,7 +422,7 @@ def test_render_refuses_a_malformed_version(profiles):
 
 def test_devnet_mode_renders_files_and_keeps_public_discovery_off(profiles):
     geth = cp.render_args(profiles["geth"], "1.17.6", DEVNET)
-    assert "--genesis=/devnet/genesis.json" in geth and "--networkid=1337" in geth and "--nodiscover" in geth
+    assert "--override.genesis=/devnet/genesis.json" in geth and "--networkid=1337" in geth and "--nodiscover" in geth
     assert not {"--mainnet", "--hoodi", "--sepolia"} & set(geth)
     lodestar = cp.render_args(profiles["lodestar"], "1.5.1", DEVNET)
     assert "--paramsFile=/devnet/config.yaml" in lodestar
@@ -528,7 +537,7 @@ def test_lodestar_binary_accepts_every_rendered_flag(profiles, lodestar_version,
 
 def test_lodestar_binary_refuses_the_newer_flags_the_profile_leaves_out(profiles, lodestar_version, tmp_path):
     """Control: the same check flags what a newer release renders, so the test above can fail."""
-    binary, _ = lodestar_version
+    binary = lodestar_version[0]
     newer = cp.render_args(profiles["lodestar"], profiles["lodestar"]["version"]["recommended"], PUBLIC)
     assert _lodestar_parse(binary, newer, tmp_path) == {"--nat", "--quicPort", "--enr.quic"}
 
@@ -543,3 +552,74 @@ def test_lodestar_help_lists_the_documented_flags_the_profile_renders(profiles, 
     for context in (DEVNET, PUBLIC):
         names = set(cp.flag_names(cp.render_args(profiles["lodestar"], version, context)))
         assert names - hidden <= listed, names - hidden - listed
+
+
+# --- docs/clients.md stays in step with the profiles --------------------------------------------------------
+
+
+def test_docs_list_every_client_version_flag_and_quirk(profiles):
+    text = (ROOT / "docs" / "clients.md").read_text()
+    sections = dict(re.findall(r"^## (\S+)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
+    versions = sections.pop("Versions")
+    for name, data in profiles.items():
+        assert name in sections, "docs/clients.md has no section for %s" % name
+        section = sections[name]
+        row = [line for line in versions.splitlines() if line.startswith("| %s |" % name)]
+        assert row and data["version"]["minimum"] in row[0] and data["version"]["recommended"] in row[0], name
+        rows = [("| `", entry) for entry in data.get("args", [])]
+        rows += [("| init: `", entry) for entry in (data.get("init") or {}).get("args", [])]
+        for lead, entry in rows:
+            value = " ".join([entry["arg"]] if "arg" in entry else entry["args"])
+            assert "\n%s%s`" % (lead, value) in section, (name, value)
+        for port in data["ports"]:
+            assert "`%s` %d/" % (port["name"], port["default"]) in section, (name, port["name"])
+        for quirk in data.get("quirks", []):
+            assert "**%s**" % quirk["id"] in section, (name, quirk["id"])
+
+
+# --- against a real binary: geth, built from its Go module when the cache has it ---------------------------
+
+GETH_SENTINEL = "--zzz-chainops-sentinel"
+
+
+def _geth():
+    cache = os.environ.get("CHAINOPS_CACHE") or os.path.expanduser("~/.cache/chainops")
+    path = os.environ.get("CHAINOPS_GETH") or os.path.join(cache, "geth-v1.17.6", "geth")
+    if not os.access(path, os.X_OK):
+        pytest.skip("geth not built (set CHAINOPS_GETH, or `go install github.com/ethereum/go-ethereum/cmd/geth@v1.17.6` into %s)" % os.path.dirname(path))
+    return path
+
+
+def _geth_unknown_flag(binary, argv, tmp_path):
+    """The first flag geth's parser refuses in argv + a sentinel (the parser stops at the first unknown flag)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GETH_")}
+    result = subprocess.run([binary, *argv, GETH_SENTINEL], check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, "geth started instead of refusing the sentinel:\n" + output[-2000:]
+    match = re.search(r"flag provided but not defined: -+([A-Za-z0-9.\-]+)", output)
+    assert match, "geth did not run its flag check:\n" + output[-2000:]
+    return "--" + match.group(1)
+
+
+@pytest.fixture(scope="module")
+def geth_version():
+    binary = _geth()
+    out = subprocess.run([binary, "version"], check=True, capture_output=True, text=True, timeout=120).stdout
+    match = re.search(r"Version: (\d+\.\d+\.\d+)", out)
+    assert match, out
+    return binary, match.group(1)
+
+
+def test_geth_binary_accepts_every_rendered_flag(profiles, geth_version, tmp_path):
+    binary, version = geth_version
+    assert version == "1.17.6"
+    contexts = [dict(PUBLIC, network=network, cors_origins="https://app.example") for network in cp.PUBLIC_NETWORKS] + [DEVNET]
+    for context in contexts:
+        argv = cp.render_args(profiles["geth"], version, context)
+        assert _geth_unknown_flag(binary, argv, tmp_path) == GETH_SENTINEL, (context["mode"], context.get("network"))
+
+
+def test_geth_binary_check_catches_a_flag_geth_lacks(geth_version, tmp_path):
+    """Control: a misspelled flag in the middle of otherwise valid args is the one reported."""
+    binary = geth_version[0]
+    assert _geth_unknown_flag(binary, ["--http", "--http.vhost=localhost", "--http.port=8545"], tmp_path) == "--http.vhost"
