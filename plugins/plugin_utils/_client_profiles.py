@@ -48,7 +48,8 @@ TOP_OPTIONAL = (
     "quirks",
 )
 VERSION_REQUIRED = ("tag_prefix", "minimum", "recommended", "source")
-VERSION_OPTIONAL = ("next_fork_ready", "note", "variants")
+VERSION_OPTIONAL = ("next_fork_ready", "note", "variants", "networks")
+VERSION_NETWORK_KEYS = ("minimum", "reason")
 ARG_KEYS = ("arg", "args", "source", "since", "until", "modes", "networks", "when", "note")
 ENV_KEYS = ("name", "value", "source", "since", "until", "modes", "networks", "when", "note")
 PORT_KEYS = ("name", "var", "default", "protocols", "scope", "note", "since", "until")
@@ -229,6 +230,21 @@ def _check_version(where, version):
         _fail(where, "version.next_fork_ready", "must be true or false")
     if "note" in version:
         _require_str(where, "version.note", version["note"])
+    if "networks" in version:
+        networks = version["networks"]
+        _require_mapping(where, "version.networks", networks)
+        for net, entry in networks.items():
+            key = "version.networks.%s" % net
+            if net not in PUBLIC_NETWORKS:
+                _fail(where, key, "names an unknown network; use one of %s" % ", ".join(PUBLIC_NETWORKS))
+            _require_mapping(where, key, entry)
+            _check_keys(where, key + ".", entry, VERSION_NETWORK_KEYS, ())
+            net_min = _check_release_field(where, key + ".minimum", entry["minimum"])
+            if net_min <= minimum:
+                _fail(where, key + ".minimum", "(%s) must be later than version.minimum (%s); drop it otherwise" % (entry["minimum"], version["minimum"]))
+            if net_min > recommended:
+                _fail(where, "version.recommended", "(%s) is older than %s.minimum (%s)" % (version["recommended"], key, entry["minimum"]))
+            _require_str(where, key + ".reason", entry["reason"])
     if "variants" in version:
         variants = version["variants"]
         if not isinstance(variants, list) or any(not isinstance(v, str) or not re.match(r"^-[a-z0-9][a-z0-9.-]*$", v) for v in variants):
@@ -578,11 +594,21 @@ def parse_version(profile, value):
     return Version(release, tag, value, variant, digest)
 
 
-def version_reason(client, value, profiles=None):
+def minimum_for(profile, network=None):
+    """(minimum release text, why) for ``network``: the profile's minimum, or the network's stricter one."""
+    spec = profile["version"]
+    entry = (spec.get("networks") or {}).get(network)
+    if entry:
+        return entry["minimum"], entry["reason"]
+    return spec["minimum"], "ready for the current fork"
+
+
+def version_reason(client, value, profiles=None, network=None):
     """Why ``value`` is not an acceptable version of ``client`` (None when it is), as (reason, fix).
 
     Refuses unknown clients, floating tags, partial versions, pre-releases, a prefix the client's image tags
-    do not use, and anything older than the profile's minimum.
+    do not use, and anything older than the profile's minimum, or than the stricter minimum the profile sets for
+    ``network`` (version.networks) when a network is given.
     """
     if profiles is None:
         profiles = load_profiles()
@@ -595,12 +621,12 @@ def version_reason(client, value, profiles=None):
     except ValueError as exc:
         return exc.args[0], exc.args[1]
     spec = profile["version"]
-    minimum = parse_release(spec["minimum"])
-    if parsed.release < minimum:
+    minimum_text, why = minimum_for(profile, network)
+    if parsed.release < parse_release(minimum_text):
+        where = " on %s" % network if minimum_text != spec["minimum"] else ""
         return (
-            "%s is older than the oldest %s release this collection accepts (%s: ready for the current fork)"
-            % (parsed.release_text, client, spec["minimum"]),
-            'pin %s %s or later, e.g. the recommended "%s%s"' % (client, spec["minimum"], spec["tag_prefix"], spec["recommended"]),
+            "%s is older than the oldest %s release this collection accepts%s (%s: %s)" % (parsed.release_text, client, where, minimum_text, why),
+            'pin %s %s or later, e.g. the recommended "%s%s"' % (client, minimum_text, spec["tag_prefix"], spec["recommended"]),
         )
     return None
 

@@ -88,6 +88,10 @@ def test_missing_folder_and_empty_folder_are_errors(tmp_path):
         (lambda d: d.update(name="go-ethereum"), r"name is 'go-ethereum' but the file is geth\.yml"),
         (lambda d: d.update(imgae="x"), r"imgae is not a known key \(did you mean 'image'\?\)"),
         (lambda d: d["version"].update(tag_prefix="v "), r"version\.tag_prefix must be letters"),
+        (lambda d: d["version"]["networks"]["sepolia"].update(minimum="1.16.7"), r"version\.networks\.sepolia\.minimum \(1\.16\.7\) must be later than"),
+        (lambda d: d["version"]["networks"]["hoodi"].update(minimum="9.0.0"), r"version\.recommended \(1\.17\.10\) is older than version\.networks\.hoodi"),
+        (lambda d: d["version"]["networks"].update(holesky={"minimum": "1.17.0", "reason": "x"}), r"version\.networks\.holesky names an unknown network"),
+        (lambda d: d["version"]["networks"]["hoodi"].pop("reason"), r"version\.networks\.hoodi\.reason is missing"),
     ],
 )
 def test_malformed_profile_names_file_and_key(tree, change, message):
@@ -137,7 +141,7 @@ def test_accepted_versions(profiles, client, value):
 @pytest.mark.parametrize(
     ("client", "value", "reason", "fix"),
     [
-        ("geth", "v1.16.5", "older than the oldest geth release", 'pin geth 1.16.7 or later, e.g. the recommended "v1.17.6"'),
+        ("geth", "v1.16.5", "older than the oldest geth release", 'pin geth 1.16.7 or later, e.g. the recommended "v1.17.10"'),
         ("lodestar", "1.5.1", "older than the oldest lodestar release", "1.36.0 or later"),
         ("nethermind", "v1.35.2", "has the prefix 'v'", 'write "1.35.2"'),
         ("geth", "x1.17.6", "has the prefix 'x'", 'write "v1.17.6" or "1.17.6"'),
@@ -164,6 +168,21 @@ def test_refused_versions(profiles, client, value, reason, fix):
 def test_version_reason_loads_the_collection_profiles_by_default():
     assert cp.version_reason("geth", "v1.17.6") is None
     assert cp.version_reason("geth", "v1.16.6") is not None
+
+
+def test_network_floors_are_stricter_than_the_minimum(profiles):
+    # Sepolia runs Glamsterdam since 2026-10-06; Hoodi's cancelled schedule forks old releases off
+    assert cp.version_reason("nethermind", "1.35.2", profiles) is None
+    assert cp.version_reason("nethermind", "1.35.2", profiles, network="mainnet") is None
+    reason, fix = cp.version_reason("nethermind", "1.35.2", profiles, network="sepolia")
+    assert "on sepolia (2.0.0: Glamsterdam is active on Sepolia" in reason and "pin nethermind 2.0.0 or later" in fix
+    reason, fix = cp.version_reason("nethermind", "2.2.0", profiles, network="hoodi")
+    assert "on hoodi (2.2.1: Hoodi's Glamsterdam activation" in reason and "2.2.1 or later" in fix
+    assert cp.version_reason("nethermind", "2.2.1", profiles, network="hoodi") is None
+    for name, data in profiles.items():
+        recommended = data["version"]["tag_prefix"] + data["version"]["recommended"]
+        for network in cp.PUBLIC_NETWORKS:
+            assert cp.version_reason(name, recommended, profiles, network=network) is None, (name, network)
 
 
 def test_image_ref(profiles):
