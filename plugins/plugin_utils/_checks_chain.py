@@ -15,6 +15,7 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils import _client_p
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     CONSENSUS_CLIENTS,
     EXECUTION_CLIENTS,
+    NETWORKS,
     _MISSING,
     _SKIP,
     _article,
@@ -241,7 +242,10 @@ def client_version_reasons(view, client, version):
     prefix_reason = _tag_prefix_reason(profiles.get(client), written)
     if prefix_reason:
         reasons.append(prefix_reason)
-    reason = _client_profiles.version_reason(client, version, profiles)
+    network = view.get("chainops_network")
+    network = network if isinstance(network, str) and network in NETWORKS else None
+    # with the network, the profile applies its floor there (a release that would fork off hoodi or sepolia)
+    reason = _client_profiles.version_reason(client, version, profiles, network=network)
     if reason is not None:
         text = reason[0]
         if isinstance(written, str) and show(written) not in text and written not in text:

@@ -188,11 +188,11 @@ def test_copy_of_base_is_untouched():
 @pytest.mark.parametrize(
     "slot, client, version",
     [
-        ("consensus", "nimbus", "multiarch-v26.9.1"),
-        ("consensus", "nimbus", "v26.9.1"),
-        ("execution", "nethermind", "2.1.0-chiseled"),
-        ("consensus", "teku", "26.9.1-jdk25"),
-        ("consensus", "lighthouse", "v8.0.0@sha256:" + "ab" * 32),
+        ("consensus", "nimbus", "multiarch-v26.10.2"),
+        ("consensus", "nimbus", "v26.10.2"),
+        ("execution", "nethermind", "2.2.1-chiseled"),
+        ("consensus", "teku", "26.10.2-jdk25"),
+        ("consensus", "lighthouse", "v8.3.2@sha256:" + "ab" * 32),
     ],
 )
 def test_client_tag_conventions_of_the_profiles_pass(slot, client, version):
