@@ -117,7 +117,7 @@ def _check_pairs(view, execution_clients, consensus_clients, problems):
     share = _check_share(view, problems)
     if pairs is _SKIP:
         return None
-    example = "[{name: geth-lighthouse, execution: {client: geth, version: v1.16.5}, consensus: {client: lighthouse, version: v8.0.0}}]"
+    example = "[{name: geth-lighthouse, execution: {client: geth, version: v1.17.10}, consensus: {client: lighthouse, version: v8.3.2}}]"
     if pairs is _MISSING:
         problems.add("chainops_pairs", "is missing", "list the client pairs, e.g. " + example)
         return None
@@ -257,7 +257,7 @@ def client_version_reasons(view, client, version):
 
 def _tag_prefix_reason(profile, written):
     """The profile accepts a bare X.Y.Z for every client; preflight asks for the client's own tag convention, so
-    that what the inventory pins is the image tag that exists (geth: v1.17.6, not 1.17.6)."""
+    that what the inventory pins is the image tag that exists (geth: v1.17.10, not 1.17.10)."""
     if not profile or not isinstance(written, str):
         return None
     prefix = profile["version"]["tag_prefix"]
