@@ -4,7 +4,8 @@
 
 The collection's own files say which variables exist: every role's ``defaults/main.yml`` and
 ``meta/argument_specs.yml``, the inventory-level variables those defaults read (``{{ k3s_version | default('') }}``
-feeds ``k3s_common_version``), and every variable of the collection's prefixes that a role or playbook refers to.
+feeds ``k3s_common_version``), and every variable of the collection's prefixes that a role, a playbook or a
+preflight checks module (``_checks_*.py``) refers to.
 
 - A variable of the collection's prefixes that nothing reads is an error, naming the closest known variable
   (``k3s_etcd_s3_enable`` -> ``k3s_etcd_s3_enabled``); any other variable one or two edits away from a known one
@@ -102,12 +103,16 @@ class Catalogue:
                         self.feeds.setdefault(match.group(1), []).append(option)
         self.prefixes = OWNED_PREFIXES + tuple(role + "_" for role in self.roles)
         pattern = re.compile(r"(?<![A-Za-z0-9_.])((?:%s)[a-z0-9_]*[a-z0-9])\b" % "|".join(re.escape(p) for p in self.prefixes))
-        for top in ("roles", "playbooks"):
+        # (the preflight's own check modules too: a layer's list of the variables it reads names them)
+        quoted = re.compile(r'"((?:%s)[a-z0-9_]*[a-z0-9])"' % "|".join(re.escape(p) for p in self.prefixes))
+        for top in ("roles", "playbooks", os.path.join("plugins", "plugin_utils")):
             for folder, _dirs, files in os.walk(os.path.join(root, top)):
                 for name in files:
-                    if name.endswith(_SOURCE_EXTENSIONS):
+                    python = name.startswith("_checks_") and name.endswith(".py")
+                    if name.endswith(_SOURCE_EXTENSIONS) or python:
                         with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                            self.referenced.update(pattern.findall(handle.read()))
+                            # in Python only quoted names count: docstrings quote misspellings as examples
+                            self.referenced.update((quoted if python else pattern).findall(handle.read()))
         self.known = frozenset(self.specs) | self.defaults | frozenset(self.feeds) | self.referenced | frozenset(INVENTORY_VARS + EXTRA_INVENTORY_VARS)
 
     def collected(self):

@@ -18,7 +18,7 @@ one line in ``LAYER_CHECKS``.
 from __future__ import annotations
 
 from ansible_collections.chainops.ethereum.plugins.plugin_utils import (
-    _checks_chain,
+    _checks_pairs,
     _checks_cluster,
     _checks_controller,
     _checks_hosts,
@@ -38,6 +38,7 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
     SECRET_VARS,
     SERVERS,
     _MISSING,
+    _SKIP,
     Unread,
     Unresolved,
     _Problems,
@@ -46,14 +47,26 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
     cluster_hosts,
     dns_label_reason,
     netaddr,
+    parse_address,
+    parse_network,
+    parse_pool_entry,
     placeholder_reason,
     show,
+    special_addresses,
     suggest_label,
     to_plain,
     version_reason,
 )
 
 __all__ = [
+    "_SKIP",
+    "_MISSING",
+    "_type_name",
+    "parse_address",
+    "parse_network",
+    "parse_pool_entry",
+    "special_addresses",
+    "show",
     "AGENTS",
     "CLUSTER",
     "CLUSTER_VARS",
@@ -77,6 +90,8 @@ __all__ = [
     "collected_names",
 ]
 
+# Other check modules import the helpers above from here (_MISSING, _SKIP, show, parse_address, ...): keep them.
+
 # (layer, check) in the order they run: later checks read what earlier ones left in view.context
 # (hosts: nets, addresses, vip, cluster, service; platform: p2p_pool_size; chain: pair_count).
 LAYER_CHECKS = [
@@ -84,7 +99,7 @@ LAYER_CHECKS = [
     ("controller", _checks_controller.check),
     ("cluster", _checks_cluster.check),
     ("platform", _checks_platform.check),
-    ("chain", _checks_chain.check),
+    ("chain", _checks_pairs.check),
     ("platform", _checks_platform.check_pool_sizes),
     ("cluster", _checks_cluster.check_taints),
     ("secrets", _checks_secrets.check),

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, chainops maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private to chainops.ethereum: preflight checks of the chain layer (controller only).
+"""Private to chainops.ethereum: preflight checks of the chain layer's client pairs (controller only).
 
 The client pairs (``chainops_pairs``): shape and keys, names, known clients, pinned client versions, the P2P
 ports a pair opens, and the client-diversity policy. Leaves ``view.context["pair_count"]``.
