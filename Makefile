@@ -9,12 +9,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 # the unshare wrapper podman needs on this kind of VM (see docs/testing.md)
 NS := scripts/in-podman-ns.sh
 
-.PHONY: help bootstrap lab lab-down test lint yamllint ansible-lint ruff sanity unit devnet render molecule live bench build clean
+.PHONY: help bootstrap lab lab-down test lint yamllint ansible-lint ruff sanity unit devnet render controlplane k8s-tools molecule live bench build clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-bootstrap: ## install apt packages, the venv, anvil and Lodestar (idempotent)
+bootstrap: ## install apt packages, the venv, anvil, Lodestar and the pinned k8s control plane (idempotent)
 	bash scripts/bootstrap.sh
 
 lab: bootstrap ## converge the three lab hosts with site.yml (render-only for k8s layers)
@@ -23,7 +23,7 @@ lab: bootstrap ## converge the three lab hosts with site.yml (render-only for k8
 lab-down: ## remove the lab containers and networks
 	bash scripts/lab.sh down
 
-test: bootstrap ## the whole ladder: lint, sanity, unit, devnet, render+validate, molecule
+test: bootstrap ## the whole ladder: lint, sanity, unit, devnet, render+validate, controlplane, molecule
 	bash scripts/test.sh
 
 lint: yamllint ansible-lint ruff ## all linters
@@ -48,6 +48,12 @@ devnet: ## pytest: health code against real Lodestar and anvil on 127.0.0.1
 
 render: ## render every example inventory and validate the objects
 	bash scripts/pytest.sh render
+
+controlplane: ## pytest: rendered objects, scheduling, admission and drain against a real control plane on 127.0.0.1
+	bash scripts/pytest.sh controlplane
+
+k8s-tools: ## build the pinned kube-apiserver, controller manager, scheduler, etcd, helm and kwok (cached)
+	bash scripts/k8s-tools.sh
 
 molecule: ## molecule scenarios on systemd containers (Debian 12 and 13)
 	bash scripts/molecule.sh

@@ -3,13 +3,15 @@
 # every group must run tests.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-group=${1:?usage: pytest.sh unit|devnet|render}
+group=${1:?usage: pytest.sh unit|netns|devnet|render|controlplane|live}
 shift
 case "$group" in
   unit)   paths=(tests/unit tests/preflight tests/repo); extra=(-m "not devnet and not live and not independent") ;;
   devnet) paths=(tests/integration/devnet); extra=() ;;
   render) paths=(tests/render); extra=() ;;
+  controlplane) paths=(tests/controlplane); extra=() ;;
   live)   paths=(tests/live); extra=() ;;
+  netns)  paths=(tests/netns); extra=() ;;
   *) echo "pytest.sh: unknown group $group" >&2; exit 2 ;;
 esac
 existing=()

@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$PWD/collections"
-steps=${CHAINOPS_TEST_STEPS:-"yamllint ansible-lint ruff changelog sanity unit devnet render promtool molecule"}
+steps=${CHAINOPS_TEST_STEPS:-"yamllint ansible-lint ruff changelog sanity unit netns devnet render controlplane molecule"}
 declare -a names results times
 failed=0
 run() {
@@ -24,9 +24,10 @@ for step in $steps; do
     changelog)    run changelog .venv/bin/antsibull-changelog lint ;;
     sanity)       run sanity bash scripts/sanity.sh ;;
     unit)         run unit bash scripts/pytest.sh unit ;;
+    netns)        run netns bash scripts/pytest.sh netns ;;
     devnet)       run devnet bash scripts/pytest.sh devnet ;;
     render)       run render bash scripts/pytest.sh render ;;
-    promtool)     if compgen -G "tests/promtool/*.yml" >/dev/null; then run promtool bash scripts/promtool.sh; fi ;;
+    controlplane) run controlplane bash scripts/pytest.sh controlplane ;;
     molecule)     run molecule bash scripts/molecule.sh ;;
     *) echo "test.sh: unknown step $step" >&2; exit 2 ;;
   esac

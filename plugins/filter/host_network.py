@@ -96,6 +96,70 @@ def host_p2p_ports(base_ports, pairs=None):
     return {proto: sorted(ports, key=_sort_key) for proto, ports in out.items()}
 
 
+def host_pool_cidrs(pools, network="p2p", what="metallb_pools"):
+    """Addresses of the MetalLB pools announced on ``network``, as {'ipv4': [...], 'ipv6': [...]} CIDRs.
+
+    Each pool is {name, network, addresses: [CIDR or first-last range]}; ranges become the smallest list of
+    CIDRs that covers them exactly, overlapping entries are merged (an nftables interval set refuses overlaps).
+    """
+    cidrs = []
+    for index, pool in enumerate(pools or []):
+        if not isinstance(pool, dict):
+            raise AnsibleFilterError("%s[%d]: every pool must be a mapping {name, network, addresses}, got %r" % (what, index, pool))
+        if pool.get("network") != network:
+            continue
+        subject = "%s[%s].addresses" % (what, pool.get("name", index))
+        addresses = pool.get("addresses")
+        if not isinstance(addresses, list) or not addresses:
+            raise AnsibleFilterError("%s: needs a non-empty list of CIDRs or first-last ranges" % subject)
+        for entry in addresses:
+            text = str(entry).strip()
+            if "-" in text:
+                first, _sep, last = text.partition("-")
+                try:
+                    low, high = ipaddress.ip_address(first.strip()), ipaddress.ip_address(last.strip())
+                    cidrs.extend(str(net) for net in ipaddress.summarize_address_range(low, high))
+                except (ValueError, TypeError) as exc:
+                    raise AnsibleFilterError("%s: %r is not a first-last range of one address family (%s)" % (subject, entry, exc)) from exc
+            else:
+                cidrs.append(str(_network(text, subject)))
+    return host_cidrs_by_family(cidrs, what)
+
+
+def host_bgp_peers(peers, what="metallb_bgp_peers"):
+    """BGP peers of MetalLB as {'bgp': {ipv4, ipv6}, 'bfd': {ipv4, ipv6}}: who may open TCP 179 and send BFD.
+
+    Each peer is {address, asn, bfd (optional bool), name (optional)}; ``address`` is one IP, ``asn`` an
+    integer 1-4294967295. A peer with ``bfd: true`` may also send BFD control packets.
+    """
+    bgp, bfd = [], []
+    if peers is None:
+        peers = []
+    if not isinstance(peers, list):
+        raise AnsibleFilterError("%s: must be a list of {address, asn, bfd}, got %r" % (what, peers))
+    for index, peer in enumerate(peers):
+        subject = "%s[%d]" % (what, index)
+        if not isinstance(peer, dict):
+            raise AnsibleFilterError("%s: must be a mapping {address, asn, bfd}, got %r" % (subject, peer))
+        unknown = sorted(set(peer) - {"address", "asn", "bfd", "name", "pools"})
+        if unknown:
+            raise AnsibleFilterError("%s: unknown keys %s (allowed: address, asn, bfd, name, pools)" % (subject, ", ".join(unknown)))
+        try:
+            address = ipaddress.ip_address(str(peer.get("address", "")).strip())
+        except ValueError as exc:
+            raise AnsibleFilterError("%s.address: %r is not an IP address (give the peer router's address)" % (subject, peer.get("address"))) from exc
+        asn = peer.get("asn")
+        if isinstance(asn, bool) or not isinstance(asn, int) or not 1 <= asn <= 4294967295:
+            raise AnsibleFilterError("%s.asn: %r is not an AS number (an integer 1-4294967295)" % (subject, asn))
+        use_bfd = peer.get("bfd", False)
+        if not isinstance(use_bfd, bool):
+            raise AnsibleFilterError("%s.bfd: %r is not true or false" % (subject, use_bfd))
+        bgp.append(str(address))
+        if use_bfd:
+            bfd.append(str(address))
+    return {"bgp": host_cidrs_by_family(bgp, what), "bfd": host_cidrs_by_family(bfd, what)}
+
+
 def host_port_list(values, what="port list"):
     """Validate a list of ports / 'a-b' ranges and return them as sorted, unique nftables text."""
     seen = []
@@ -112,7 +176,9 @@ class FilterModule:
     def filters(self):
         return {
             "host_cidrs_by_family": host_cidrs_by_family,
+            "host_bgp_peers": host_bgp_peers,
             "host_ip_in_networks": host_ip_in_networks,
             "host_p2p_ports": host_p2p_ports,
+            "host_pool_cidrs": host_pool_cidrs,
             "host_port_list": host_port_list,
         }

@@ -23,6 +23,8 @@ _K3S_SYSCTLS = {
     "kernel.keys.root_maxbytes": "25000000",
 }
 _DEFAULT_SYSCTLS = {
+    "net.ipv4.conf.all.rp_filter": "2",
+    "net.ipv4.conf.default.rp_filter": "2",
     "net.ipv4.ip_forward": "1",
     "net.ipv6.conf.all.forwarding": "1",
     "net.bridge.bridge-nf-call-iptables": "1",
@@ -72,7 +74,22 @@ EXPECT = {
         "data_owner": "root",
         "data_mode": 0o755,
         "firewall": {
-            "sets": {"admin4": ["10.88.0.0/16"], "api4": ["10.88.0.0/16"], "nodes4": ["10.88.200.11"], "trusted4": ["10.42.0.0/15"], "ntp4": []},
+            "sets": {
+                "admin4": ["10.88.0.0/16"],
+                "api4": ["10.88.0.0/16"],
+                "nodes4": ["10.88.200.11"],
+                "servers4": ["10.88.200.11"],
+                "pods4": ["10.42.0.0/16"],
+                "services4": ["10.43.0.0/16"],
+                "ntp4": [],
+                "p2p_pool4": ["10.89.201.192/28"],
+                "bgp_peers4": ["10.88.0.254"],
+                "bfd_peers4": [],
+            },
+            "server": True,
+            # P2P on eth1 (a veth prepare.yml adds), apart from the management eth0: prerouting guard and routing
+            "p2p_guard": True,
+            "routing": {"table": "200", "address": "10.89.201.11", "gateway": "10.89.201.1", "interface": "eth1", "network": "10.89.201.0/24"},
             "p2p_interface": "eth1",
             "p2p_tcp": ["9000", "30303"],
             "p2p_udp": ["9000", "9001", "30303"],
@@ -80,7 +97,7 @@ EXPECT = {
             "log": False,
             # from the controller (10.88.0.1): port -> "open" (accepted, answered), "closed" (accepted, nothing
             # listens: RST), "dropped" (no answer at all)
-            "probes": {22: "open", 6443: "closed", 10250: "dropped", 30303: "dropped"},
+            "probes": {22: "open", 6443: "closed", 10250: "dropped", 30303: "dropped", 9100: "dropped", 2379: "dropped"},
         },
         "ssh_login": {"user": "opsadmin", "key": "id_opsadmin"},
     },
@@ -127,9 +144,14 @@ EXPECT = {
                 "admin6": ["2001:db8::/32"],
                 "api4": ["10.88.201.11", "198.51.100.0/24"],
                 "nodes4": ["10.88.201.11"],
-                "trusted4": ["10.52.0.0/16", "10.60.0.0/16"],
+                "pods4": ["10.52.0.0/16"],
+                "services4": ["10.60.0.0/16"],
                 "ntp4": ["10.88.0.0/16"],
             },
+            "server": False,
+            # P2P shares the management interface: no prerouting guard, no second routing table
+            "p2p_guard": False,
+            "routing": None,
             "p2p_interface": "eth0",
             "p2p_tcp": ["9000", "30303", "30304", "9100-9101"],
             "p2p_udp": ["9000", "9001", "30303", "30304"],

@@ -225,3 +225,25 @@ def test_ssh_login_with_key_only(expect):
     )
     assert refused.returncode != 0
     assert "Permission denied (publickey)" in refused.stderr
+
+
+def test_p2p_source_routing(host, expect):
+    routing = expect["firewall"]["routing"]
+    unit = host.service("chainops-p2p-routing")
+    if routing is None:
+        # P2P shares the management interface: neither script nor unit, and no rule at our preference
+        assert not host.file("/etc/chainops/p2p-routing.sh").exists
+        assert host.run("systemctl is-enabled chainops-p2p-routing").stdout.strip() == "not-found"
+        assert [line for line in host.check_output("ip -4 rule show").splitlines() if line.startswith("1000:")] == []
+        return
+    assert unit.is_enabled
+    assert unit.is_running
+    rules = "\n".join(line for line in host.check_output("ip -4 rule show").splitlines() if line.startswith("1000:"))
+    assert "from %s lookup %s" % (routing["address"], routing["table"]) in rules
+    assert "fwmark 0x1000000/0x1000000 lookup %s" % routing["table"] in rules
+    table = host.check_output("ip -4 route show table %s", routing["table"])
+    assert "default via %s dev %s" % (routing["gateway"], routing["interface"]) in table
+    assert "%s dev %s" % (routing["network"], routing["interface"]) in table
+    # replies from the P2P address go out of the P2P interface; anything else keeps the main table
+    assert "dev %s" % routing["interface"] in host.check_output("ip -4 route get 203.0.113.9 from %s", routing["address"])
+    assert "dev eth0" in host.check_output("ip -4 route get 203.0.113.9")

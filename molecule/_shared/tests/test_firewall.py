@@ -79,13 +79,58 @@ def test_ssh_only_from_admin_sets(host, expect):
     assert [line for line in text.splitlines() if "dport %d " % port in line and "@admin" not in line] == []
 
 
-def test_k3s_ports_only_between_nodes(host):
+def test_k3s_ports_only_between_nodes(host, expect):
     text = _rule_text(host)
-    assert "ip saddr @nodes4 tcp dport { 2379-2380, 6443, 7946, 10250 } accept" in text
+    assert "ip saddr @nodes4 tcp dport { 7946, 10250 } accept" in text
     assert "ip saddr @nodes4 udp dport { 7946, 8472, 51820-51821 } accept" in text
+    assert "ip saddr @nodes4 tcp dport { 9100, 9120, 9140-9141 } accept" in text
+    # the API and etcd are served by servers only; etcd only to the other servers
+    assert ("ip saddr @api4 tcp dport 6443 accept" in text) == expect["firewall"]["server"]
+    # (nft lists a one-element set without braces)
+    assert ("ip saddr @servers4 tcp dport 2379-2380 accept" in text) == expect["firewall"]["server"]
     for line in text.splitlines():
-        if "10250" in line or "8472" in line or "2379" in line:
+        if "10250" in line or "8472" in line:
             assert "@nodes" in line, line
+        if "2379" in line:
+            assert "@servers" in line, line
+
+
+def _interface_set(line):
+    """The interface names of an `iifname [!=] { ... }` match, as a set."""
+    inside = line.split("{", 1)[1].split("}", 1)[0]
+    return {name.strip().strip('"') for name in inside.split(",")}
+
+
+def test_pod_sources_tied_to_pod_interfaces(host):
+    text = _rule_text(host)
+    pod_ifaces = {"cni0", "flannel.1", "flannel-v6.1", "flannel-wg", "flannel-wg-v6"}
+    assert "ip saddr @services4 drop" in text
+    lines = [line.strip() for line in text.splitlines()]
+    drops = [line for line in lines if line.startswith("iifname != {") and line.endswith("ip saddr @pods4 drop")]
+    accepts = [line for line in lines if line.startswith("iifname {") and line.endswith("ip saddr @pods4 accept")]
+    assert [_interface_set(line) for line in drops] == [pod_ifaces]
+    assert [_interface_set(line) for line in accepts] == [pod_ifaces]
+    # the drop comes first, and no other rule accepts the pod network
+    assert lines.index(drops[0]) < lines.index(accepts[0])
+    assert [line for line in lines if "@pods4 accept" in line] == accepts
+
+
+def test_p2p_guard_before_kube_proxy_dnat(host, ruleset, expect):
+    chain = ruleset["chains"].get("p2p_prerouting")
+    if not expect["firewall"]["p2p_guard"]:
+        assert chain is None
+        return
+    assert chain["hook"] == "prerouting"
+    # kube-proxy's DNAT is at dstnat (-100): the guard must see the original destination
+    assert chain["prio"] < -100
+    guard = host.check_output("nft list chain inet %s p2p_ingress", TABLE)
+    assert "ip daddr @p2p_pool4 tcp dport { 9000, 30303 }" in guard
+    assert guard.strip().splitlines()[-3].strip() == "drop"
+
+
+def test_distribution_nftables_service_masked(host):
+    # its /etc/nftables.conf starts with `flush ruleset`: a restart would wipe kube-proxy's and flannel's tables
+    assert host.check_output("systemctl is-enabled nftables.service || true").strip() == "masked"
 
 
 def _ports(values):

@@ -4,9 +4,11 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.chainops.ethereum.plugins.filter.host_network import (
+    host_bgp_peers,
     host_cidrs_by_family,
     host_ip_in_networks,
     host_p2p_ports,
+    host_pool_cidrs,
     host_port_list,
 )
 
@@ -84,3 +86,58 @@ def test_port_list():
     assert host_port_list([10250, "2379-2380", 6443, 6443]) == ["2379-2380", "6443", "10250"]
     with pytest.raises(AnsibleFilterError, match="firewall_cluster_tcp_ports"):
         host_port_list(["6443-"], "firewall_cluster_tcp_ports")
+
+
+POOLS = [
+    {"name": "api", "network": "mgmt", "addresses": ["10.10.0.200-10.10.0.220"]},
+    {"name": "p2p", "network": "p2p", "addresses": ["192.0.2.128/28", "192.0.2.144-192.0.2.150"]},
+    {"name": "p2p6", "network": "p2p", "addresses": ["2001:db8:2::/64"]},
+]
+
+
+def test_pool_cidrs_only_the_asked_network_ranges_as_cidrs():
+    out = host_pool_cidrs(POOLS, "p2p")
+    # the range .144-.150 becomes .144/30, .148/31 and .150
+    assert out == {"ipv4": ["192.0.2.128/28", "192.0.2.144/30", "192.0.2.148/31", "192.0.2.150"], "ipv6": ["2001:db8:2::/64"]}
+    assert host_pool_cidrs(POOLS, "mgmt")["ipv4"] == ["10.10.0.200/29", "10.10.0.208/29", "10.10.0.216/30", "10.10.0.220"]
+    assert host_pool_cidrs([], "p2p") == {"ipv4": [], "ipv6": []}
+
+
+@pytest.mark.parametrize(
+    ("pools", "message"),
+    [
+        ([{"name": "x", "network": "p2p", "addresses": []}], r"metallb_pools\[x\]\.addresses: needs a non-empty list"),
+        ([{"name": "x", "network": "p2p", "addresses": ["192.0.2.10-2001:db8::1"]}], r"metallb_pools\[x\]\.addresses: .* not a first-last range"),
+        ([{"name": "x", "network": "p2p", "addresses": ["192.0.2.0/33"]}], r"metallb_pools\[x\]\.addresses"),
+        (["p2p"], r"metallb_pools\[0\]: every pool must be a mapping"),
+    ],
+)
+def test_pool_cidrs_errors_name_the_pool(pools, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        host_pool_cidrs(pools, "p2p")
+
+
+def test_bgp_peers_split_bgp_and_bfd():
+    peers = [{"address": "10.10.0.1", "asn": 64512, "bfd": True}, {"address": "2001:db8::1", "asn": 4200000000, "name": "r2"}]
+    assert host_bgp_peers(peers) == {
+        "bgp": {"ipv4": ["10.10.0.1"], "ipv6": ["2001:db8::1"]},
+        "bfd": {"ipv4": ["10.10.0.1"], "ipv6": []},
+    }
+    assert host_bgp_peers(None) == {"bgp": {"ipv4": [], "ipv6": []}, "bfd": {"ipv4": [], "ipv6": []}}
+
+
+@pytest.mark.parametrize(
+    ("peers", "message"),
+    [
+        ({"address": "10.0.0.1"}, r"must be a list"),
+        ([{"address": "10.0.0.0/24", "asn": 1}], r"\[0\]\.address: .* not an IP address"),
+        ([{"address": "10.0.0.1", "asn": 0}], r"\[0\]\.asn: .* not an AS number"),
+        ([{"address": "10.0.0.1", "asn": "64512"}], r"\[0\]\.asn"),
+        ([{"address": "10.0.0.1", "asn": True}], r"\[0\]\.asn"),
+        ([{"address": "10.0.0.1", "asn": 1, "bfd": "yes"}], r"\[0\]\.bfd: .* not true or false"),
+        ([{"address": "10.0.0.1", "asn": 1, "peer_asn": 2}], r"unknown keys peer_asn"),
+    ],
+)
+def test_bgp_peer_errors_name_the_entry(peers, message):
+    with pytest.raises(AnsibleFilterError, match="metallb_bgp_peers.*" + message):
+        host_bgp_peers(peers)

@@ -1,0 +1,167 @@
+"""Real process from a rendered object: the execution container of a geth pair rendered (playbooks/chain.yml) for a
+devnet test inventory, run exactly as rendered with the geth v1.17.6 binary built from its Go module (cached outside
+the repo; only addresses, ports and paths remapped to 127.0.0.1 and a temporary folder). It serves JSON-RPC to a
+request addressed by the `rpc` Service's DNS name, refuses a Host it does not know (403), and keeps its engine API on
+loopback behind the pair's JWT (401 without it, 200 with a token signed by the secret the rendered init container
+wrote). Discovery is off and no bootnode is given: geth dials nobody.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import devnet_procs as dp
+import pytest
+import yaml
+from test_chain_pair_lodestar import INVENTORY, REPO, remap_args
+
+pytestmark = pytest.mark.devnet
+PAIR = "geth-lodestar"
+GETH_VERSION = "v1.17.6"
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+GENESIS = {
+    "config": {
+        "chainId": 31337, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0, "byzantiumBlock": 0,
+        "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0,
+        "mergeNetsplitBlock": 0, "shanghaiTime": 0, "terminalTotalDifficulty": 0,
+    },
+    "difficulty": "0x0", "gasLimit": "0x1c9c380", "alloc": {},
+}
+
+
+def geth_path():
+    cache = os.environ.get("CHAINOPS_CACHE") or os.path.expanduser("~/.cache/chainops")
+    path = os.environ.get("CHAINOPS_GETH") or os.path.join(cache, "geth-v1.17.6", "geth")
+    if not os.access(path, os.X_OK):
+        reason = "geth not built (set CHAINOPS_GETH, or `go install github.com/ethereum/go-ethereum/cmd/geth@v1.17.6` into %s)" % os.path.dirname(path)
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def post(url, body, headers=None, timeout=5):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except (urllib.error.URLError, OSError) as exc:
+        return None, str(exc)
+
+
+def listening_addresses(port):
+    """Local IPv4/IPv6 addresses with a listening TCP socket on port, from /proc/net/tcp{,6}."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            with open(table, encoding="ascii") as handle:
+                lines = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state = fields[1], fields[3]
+            hex_addr, hex_port = local.split(":")
+            if state != "0A" or int(hex_port, 16) != port:
+                continue
+            raw = bytes.fromhex(hex_addr)
+            if width == 8:
+                found.add(".".join(str(b) for b in raw[::-1]))
+            else:
+                words = [raw[i:i + 4][::-1] for i in range(0, 16, 4)]
+                text = b"".join(words).hex()
+                found.add("::" if set(text) == {"0"} else text)
+    return found
+
+
+def jwt_token(secret_hex):
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = b64(json.dumps({"iat": int(time.time())}).encode())
+    signature = b64(hmac.new(bytes.fromhex(secret_hex), header + b"." + claims, hashlib.sha256).digest())
+    return (header + b"." + claims + b"." + signature).decode()
+
+
+@pytest.fixture(scope="module")
+def rendered_geth():
+    binary = geth_path()
+    work = tempfile.mkdtemp(prefix="chainops-chain-geth-")
+    render = os.path.join(work, "rendered")
+    inventory = os.path.join(work, "inventory.yml")
+    with open(inventory, "w", encoding="utf-8") as handle:
+        handle.write(INVENTORY % {"render": render, "enr": json.dumps("enr:-unused"), "pair": PAIR, "version": "v1.5.1"})
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"))
+    proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "playbooks/chain.yml", "-i", inventory],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    with open(os.path.join(render, "chain", "50-pair-%s.yaml" % PAIR), encoding="utf-8") as handle:
+        sts = [d for d in yaml.safe_load_all(handle) if d and d["kind"] == "StatefulSet"][0]
+    return binary, work, sts
+
+
+def test_rendered_geth_serves_rpc_by_service_name_and_guards_its_engine_api(rendered_geth):
+    binary, work, sts = rendered_geth
+    pod = sts["spec"]["template"]["spec"]
+    containers = {c["name"]: c for c in pod["initContainers"] + pod["containers"]}
+    execution = containers["execution"]
+    assert execution["image"].endswith(":" + GETH_VERSION) and "command" not in execution
+
+    jwt_dir, devnet_dir, data = (os.path.join(work, d) for d in ("jwt", "devnet", "data"))
+    for folder in (jwt_dir, devnet_dir, data):
+        os.makedirs(folder)
+    with open(os.path.join(devnet_dir, "genesis.json"), "w", encoding="utf-8") as handle:
+        json.dump(GENESIS, handle)
+    script = containers["jwt"]["command"][2].replace("/var/run/chainops/jwt", jwt_dir)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    with open(os.path.join(jwt_dir, "jwt.hex"), encoding="utf-8") as handle:
+        secret = handle.read()
+
+    ports = {p["name"]: p["containerPort"] for p in execution["ports"]}
+    http, metrics, p2p, engine = dp.free_port(), dp.free_port(), dp.free_port(udp_too=True), dp.free_port()
+    address = sts["spec"]["template"]["metadata"]["annotations"]["chain.chainops.io/p2p-address"]
+    args = remap_args(execution["args"], {"0.0.0.0": "127.0.0.1"}, {ports["el-rpc"]: http, ports["el-metrics"]: metrics, ports["el-p2p"]: p2p, 8551: engine},
+                      {"/var/run/chainops/jwt": jwt_dir, "/devnet": devnet_dir, "/data": data})
+    # --nat=extip:<pool address> is an address inside a flag value
+    args = [a.replace("extip:" + address, "extip:127.0.0.1") for a in args]
+    assert [a.split("=", 1)[0] for a in args] == [a.split("=", 1)[0] for a in execution["args"]]
+    assert "--nodiscover" in args and "--authrpc.addr=127.0.0.1" in args
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GETH_")}
+    env.update({e["name"]: e["value"] for e in execution.get("env", [])})
+    node = dp.Proc("rendered-geth", [binary] + args, data, os.path.join(work, "geth.log"), env)
+    try:
+        rpc = "http://127.0.0.1:%d" % http
+        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        dp.wait_until(lambda: post(rpc, body, {"Host": "localhost"})[0] == 200, 90, "rendered geth JSON-RPC", node)
+        # a request addressed by the Service's DNS name passes the host allowlist
+        for host in ("rpc.chainops-chain.svc.cluster.local", "rpc", "%s.chainops-chain.svc" % PAIR):
+            status, text = post(rpc, body, {"Host": host})
+            assert status == 200 and json.loads(text)["result"] == "0x7a69", (host, status, text)
+        status, _text = post(rpc, body, {"Host": "evil.example"})
+        assert status == 403
+        # only eth, net and web3 are served
+        status, text = post(rpc, {"jsonrpc": "2.0", "id": 2, "method": "admin_nodeInfo", "params": []}, {"Host": "rpc"})
+        assert status == 200 and json.loads(text)["error"]["code"] == -32601, text
+        # the engine API: loopback only, 401 without the pair's JWT, served with it
+        auth = "http://127.0.0.1:%d" % engine
+        assert post(auth, body)[0] == 401
+        assert post(auth, body, {"Authorization": "Bearer " + jwt_token("00" * 32)})[0] == 401
+        status, text = post(auth, body, {"Authorization": "Bearer " + jwt_token(secret)})
+        assert status == 200 and json.loads(text)["result"] == "0x7a69", text
+        # nothing but loopback listens on the engine port (the kernel's socket table, no traffic)
+        assert listening_addresses(engine) == {"127.0.0.1"}
+        assert listening_addresses(http) == {"127.0.0.1"}  # control: the table shows the remapped JSON-RPC listener
+    finally:
+        node.stop()
+        sys.stderr.write("chain geth: stopped rendered-geth (pid %d)\n" % node.pid)

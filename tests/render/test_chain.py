@@ -1,0 +1,349 @@
+"""Chain layer: render playbooks/chain.yml for every example inventory (twice), validate every object, and check what
+the objects promise: Pod Security "restricted", selectors and named ports, P2P exposure, who can reach which port."""
+
+import filecmp
+import ipaddress
+import os
+import subprocess
+
+import k8s_checks as kc
+import pytest
+import validate
+import yaml
+
+REPO = validate.REPO
+INVENTORIES = ["lab", "production-example"]
+NS = "chainops-chain"
+PART_OF = {"app.kubernetes.io/part-of": "chainops-chain"}
+
+
+def render_chain(inventory, dest, extra=()):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"))
+    cmd = [
+        os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "playbooks/chain.yml", "-i", inventory,
+        "-e", "chainops_render_dir=%s" % dest, "-e", "chainops_apply=false",
+    ]
+    for item in extra:
+        cmd += ["-e", item]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
+    return proc
+
+
+def load_objects(folder):
+    objects = []
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), encoding="utf-8") as handle:
+            objects.extend((name, doc) for doc in yaml.safe_load_all(handle) if doc)
+    return objects
+
+
+def inventory_vars(inventory):
+    with open(os.path.join(REPO, "inventories", inventory, "group_vars", "all", "main.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="module", params=INVENTORIES)
+def rendered(request, tmp_path_factory):
+    first = tmp_path_factory.mktemp("chain-%s-1" % request.param)
+    second = tmp_path_factory.mktemp("chain-%s-2" % request.param)
+    for dest in (first, second):
+        proc = render_chain("inventories/%s" % request.param, str(dest))
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    folder = os.path.join(str(first), "chain")
+    return {
+        "inventory": request.param, "first": folder, "second": os.path.join(str(second), "chain"),
+        "objects": load_objects(folder), "vars": inventory_vars(request.param),
+    }
+
+
+def of_kind(rendered, kind):
+    return [doc for _f, doc in rendered["objects"] if doc["kind"] == kind]
+
+
+def pods(rendered):
+    return [kc.Pod(s["metadata"]["name"], s["metadata"]["namespace"], s["spec"]["template"]["metadata"]["labels"], s["spec"]["template"]["spec"])
+            for s in of_kind(rendered, "StatefulSet")]
+
+
+def test_files_and_byte_identical_rerender(rendered):
+    names = sorted(os.listdir(rendered["first"]))
+    pairs = rendered["vars"]["chainops_pairs"]
+    assert sorted("50-pair-%s.yaml" % p["name"] for p in pairs) == [n for n in names if n.startswith("50-")]
+    assert names == sorted(os.listdir(rendered["second"]))
+    match, mismatch, errors = filecmp.cmpfiles(rendered["first"], rendered["second"], names, shallow=False)
+    assert not mismatch and not errors and len(match) == len(names)
+
+
+def test_every_object_validates_strictly(rendered):
+    counts = validate.validate_paths([rendered["first"]])
+    assert counts["core"] == len(rendered["objects"]) and counts["crd"] == 0
+
+
+def test_namespace_enforces_restricted(rendered):
+    (ns,) = of_kind(rendered, "Namespace")
+    for mode in ("enforce", "audit", "warn"):
+        assert ns["metadata"]["labels"]["pod-security.kubernetes.io/%s" % mode] == "restricted"
+    assert all(doc["metadata"].get("namespace", NS) == NS for _f, doc in rendered["objects"] if doc["kind"] not in ("Namespace", "PriorityClass"))
+
+
+def test_every_pod_template_is_restricted(rendered):
+    checked = 0
+    for pod in pods(rendered):
+        assert kc.restricted_violations(pod.spec) == [], pod.name
+        checked += 1
+    assert checked == len(rendered["vars"]["chainops_pairs"])
+
+
+def test_pair_statefulsets(rendered):
+    pairs = {p["name"]: p for p in rendered["vars"]["chainops_pairs"]}
+    sizes = rendered["vars"]["chainops_chain_volume_sizes"]
+    for sts in of_kind(rendered, "StatefulSet"):
+        pair = pairs[sts["metadata"]["name"]]
+        spec = sts["spec"]
+        tpl = spec["template"]
+        assert spec["replicas"] == 1
+        assert kc.selects(spec["selector"], tpl["metadata"]["labels"])
+        pod = tpl["spec"]
+        assert [c["name"] for c in pod["containers"]] == ["execution", "consensus", "health"]
+        assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
+        assert pod["priorityClassName"] == of_kind(rendered, "PriorityClass")[0]["metadata"]["name"]
+        anti = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        assert anti[0]["topologyKey"] == "kubernetes.io/hostname" and anti[0]["labelSelector"]["matchLabels"] == PART_OF
+        assert {t["topologyKey"] for t in pod["topologySpreadConstraints"]} == {"topology.chainops.io/rack", "topology.kubernetes.io/zone"}
+        claims = {c["metadata"]["name"]: c for c in spec["volumeClaimTemplates"]}
+        assert claims["execution-data"]["spec"]["resources"]["requests"]["storage"] == sizes[pair["execution"]["client"]]
+        assert claims["consensus-data"]["spec"]["resources"]["requests"]["storage"] == sizes[pair["consensus"]["client"]]
+        assert {c["spec"]["storageClassName"] for c in claims.values()} == {rendered["vars"]["chainops_chain_storage_class"]}
+        # images are the pinned versions
+        assert pod["containers"][0]["image"].endswith(":" + pair["execution"]["version"].lstrip("v")) or \
+            pod["containers"][0]["image"].endswith(":" + pair["execution"]["version"])
+        # every volume mount names a volume or a claim
+        volumes = {v["name"] for v in pod["volumes"]} | set(claims)
+        for _k, container in kc._containers(pod):
+            for mount in container.get("volumeMounts") or []:
+                assert mount["name"] in volumes, (sts["metadata"]["name"], container["name"], mount)
+        # grace period covers the slower client's shutdown
+        assert pod["terminationGracePeriodSeconds"] >= 120
+
+
+def test_jwt_generated_in_pod_memory_never_stored(rendered):
+    assert not of_kind(rendered, "Secret")
+    for pod in pods(rendered):
+        jwt = [v for v in pod.spec["volumes"] if v["name"] == "jwt"][0]
+        assert jwt["emptyDir"]["medium"] == "Memory"
+        init = pod.spec["initContainers"][0]
+        assert init["name"] == "jwt" and "secrets.token_hex(32)" in init["command"][-1]
+        for container in pod.spec["containers"][:2]:
+            assert {"name": "jwt", "mountPath": "/var/run/chainops/jwt", "readOnly": True} in container["volumeMounts"]
+            assert any("/var/run/chainops/jwt/jwt.hex" in a for a in container["args"]), container["name"]
+
+
+def test_engine_api_is_loopback_only(rendered):
+    for pod in pods(rendered):
+        assert 8551 not in {number for _n, number, _p in pod.ports()}
+        el_args = " ".join(pod.spec["containers"][0]["args"])
+        cl_args = " ".join(pod.spec["containers"][1]["args"])
+        assert "http://127.0.0.1:8551" in cl_args
+        # every EL binds its engine API to loopback except Besu, whose engine follows --rpc-http-host (the policy test
+        # below shows 8551 is closed to every peer)
+        assert "127.0.0.1" in el_args
+
+
+def test_only_eth_net_web3_on_routed_rpc(rendered):
+    flags = ("--http.api=", "--rpc-http-api=", "--JsonRpc.EnabledModules=")
+    for pod in pods(rendered):
+        args = pod.spec["containers"][0]["args"]
+        apis = [a.split("=", 1)[1] for a in args if a.startswith(flags)]
+        assert len(apis) == 1, (pod.name, args)
+        assert sorted(apis[0].lower().split(",")) == ["eth", "net", "web3"]
+        assert not any(a.startswith(("--ws", "--rpc-ws", "--JsonRpc.EnabledModules=Admin")) for a in args)
+
+
+def test_probes(rendered):
+    for pod in pods(rendered):
+        names = {name for name, _n, _p in pod.ports()}
+        containers = pod.spec["containers"]
+        for container in containers:
+            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                if probe in container:
+                    action = container[probe].get("httpGet") or container[probe].get("tcpSocket")
+                    assert action["port"] in names, (pod.name, container["name"], probe)
+        health = containers[2]
+        assert health["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert [c for c in containers if "readinessProbe" in c] == [health]
+        assert containers[0]["livenessProbe"]["httpGet"]["path"] == "/livez/execution"
+        assert containers[1]["livenessProbe"]["httpGet"]["path"] == "/livez/consensus"
+        for container in containers[:2]:
+            # a slow first start gets the profile's startup_seconds before the kubelet gives up
+            startup = container["startupProbe"]
+            assert startup["periodSeconds"] * startup["failureThreshold"] >= 300
+
+
+def test_services_select_pairs_and_named_ports_exist(rendered):
+    all_pods = pods(rendered)
+    for svc in of_kind(rendered, "Service"):
+        selected = [p for p in all_pods if kc.selects({"matchLabels": svc["spec"]["selector"]}, p.labels)]
+        name = svc["metadata"]["name"]
+        if name in ("rpc", "beacon"):
+            assert len(selected) == len(all_pods), name
+        else:
+            assert len(selected) == 1, name
+        for port in svc["spec"]["ports"]:
+            for pod in selected:
+                target = port["targetPort"]
+                match = [p for p in pod.ports() if (p[0] == target if isinstance(target, str) else p[1] == target) and p[2] == port["protocol"]]
+                assert match, (name, port, pod.name)
+    (pdb,) = of_kind(rendered, "PodDisruptionBudget")
+    assert all(kc.selects(pdb["spec"]["selector"], p.labels) for p in all_pods)
+    min_ready = rendered["vars"].get("chainops_min_ready_pairs")
+    assert pdb["spec"]["maxUnavailable"] == 1 and len(all_pods) - 1 >= (min_ready or 0)
+
+
+def _pool(rendered):
+    pool = [p for p in rendered["vars"]["metallb_pools"] if p["name"] == "p2p"][0]["addresses"]
+    nets = []
+    for entry in pool:
+        if "-" in entry:
+            a, b = entry.split("-")
+            nets.extend(ipaddress.summarize_address_range(ipaddress.ip_address(a), ipaddress.ip_address(b)))
+        else:
+            nets.append(ipaddress.ip_network(entry))
+    return nets
+
+
+def test_p2p_load_balancers(rendered):
+    nets = _pool(rendered)
+    lbs = [s for s in of_kind(rendered, "Service") if s["spec"]["type"] == "LoadBalancer"]
+    addresses = {}
+    for pod in pods(rendered):
+        mine = [s for s in lbs if kc.selects({"matchLabels": s["spec"]["selector"]}, pod.labels)]
+        assert mine, pod.name
+        address = {s["metadata"]["annotations"]["metallb.io/loadBalancerIPs"] for s in mine}
+        assert len(address) == 1, "TCP and UDP on one address"
+        address = address.pop()
+        assert any(ipaddress.ip_address(address) in n for n in nets), address
+        addresses[pod.name] = address
+        exposed = set()
+        for svc in mine:
+            spec = svc["spec"]
+            assert svc["metadata"]["annotations"]["metallb.io/address-pool"] == "p2p"
+            assert svc["metadata"]["annotations"]["metallb.io/allow-shared-ip"] == "%s-p2p" % pod.name
+            assert spec["externalTrafficPolicy"] == "Local" and spec["publishNotReadyAddresses"] is True
+            assert spec["allocateLoadBalancerNodePorts"] is False
+            for port in spec["ports"]:
+                # the same number outside as the client listens on
+                assert port["port"] == port["targetPort"]
+                assert (port["name"], port["port"], port["protocol"]) in pod.ports()
+                exposed.add((port["port"], port["protocol"]))
+        # every P2P listener is exposed (QUIC included) and every client announces the address
+        for container in pod.spec["containers"][:2]:
+            for port in container["ports"]:
+                if "p2p" in port["name"] or "quic" in port["name"] or "disc" in port["name"] or "torrent" in port["name"]:
+                    assert (port["containerPort"], port["protocol"]) in exposed, (pod.name, port)
+            assert any(address in arg for arg in container["args"]), (pod.name, container["name"], "announces", address)
+    assert len(set(addresses.values())) == len(addresses), addresses
+
+
+def test_reachability_matrix(rendered):
+    model = kc.NetworkModel(of_kind(rendered, "NetworkPolicy"))
+    mgmt = rendered["vars"]["chainops_health_check_cidrs"][0]
+    node_ip = str(next(ipaddress.ip_network(mgmt).hosts()))
+    sources = {
+        "internet": kc.Source("internet", address="203.0.113.7"),
+        "ingress": kc.Source("ingress", namespace="ingress-nginx", pod_labels={"app": "ingress-nginx"}),
+        "monitoring": kc.Source("monitoring", namespace="monitoring", pod_labels={"app": "prometheus"}),
+        "validator": kc.Source("validator", namespace="chainops-validators", pod_labels={"app": "vc"}),
+        "other-pod": kc.Source("other-pod", namespace="default", pod_labels={"app": "x"}),
+        "same-ns": kc.Source("same-ns", namespace=NS, pod_labels={"app": "x"}),
+        "health-check": kc.Source("health-check", address=node_ip),
+    }
+    expect = {
+        "rpc": {"ingress", "health-check"},
+        "rest": {"monitoring", "validator", "health-check"},
+        "metrics": {"monitoring"},
+        "health": {"monitoring", "health-check"},
+        "p2p": set(sources),
+        "engine": set(),
+    }
+    for pod in pods(rendered):
+        by_name = {name: (number, proto) for name, number, proto in pod.ports()}
+        kinds = {
+            "rpc": [by_name["el-rpc"]], "rest": [by_name["cl-rest"]], "health": [by_name["health"]],
+            "metrics": [v for k, v in by_name.items() if k.endswith("-metrics")],
+            "p2p": [v for k, v in by_name.items() if "p2p" in k or "quic" in k or "disc" in k or "torrent" in k],
+            "engine": [(8551, "TCP")],
+        }
+        for kind, ports in kinds.items():
+            assert ports, (pod.name, kind)
+            for number, proto in ports:
+                got = {label for label, src in sources.items() if model.allowed(src, pod, number, proto)}
+                assert got == expect[kind], (pod.name, kind, number, proto, got)
+
+
+def test_default_deny_and_dns(rendered):
+    policies = {p["metadata"]["name"]: p for p in of_kind(rendered, "NetworkPolicy")}
+    deny = policies["default-deny"]["spec"]
+    assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny and "egress" not in deny
+    dns = policies["allow-dns"]["spec"]["egress"][0]
+    assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+
+
+def test_sidecar_configmap_is_the_health_module(rendered):
+    (cm,) = of_kind(rendered, "ConfigMap")
+    with open(os.path.join(REPO, "plugins", "module_utils", "_eth_health.py"), encoding="utf-8") as handle:
+        assert cm["data"]["_eth_health.py"] == handle.read()
+    for pod in pods(rendered):
+        health = pod.spec["containers"][2]
+        assert health["command"] == ["python3", "/opt/chainops/health/_eth_health.py"]
+        assert health["image"] == rendered["vars"]["chainops_chain_sidecar_image"]
+        assert pod.spec["initContainers"][0]["image"] == health["image"]
+
+
+class TestCheckersReject:
+    """The pure checkers catch what they are meant to catch."""
+
+    GOOD = {
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{"name": "c", "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}}],
+        "volumes": [{"name": "v", "emptyDir": {}}],
+    }
+
+    def _bad(self, change):
+        spec = yaml.safe_load(yaml.safe_dump(self.GOOD))
+        change(spec)
+        return kc.restricted_violations(spec)
+
+    def test_good_passes(self):
+        assert kc.restricted_violations(self.GOOD) == []
+
+    @pytest.mark.parametrize("change, text", [
+        (lambda s: s["containers"][0]["securityContext"].pop("allowPrivilegeEscalation"), "allowPrivilegeEscalation"),
+        (lambda s: s["securityContext"].pop("runAsNonRoot"), "runAsNonRoot"),
+        (lambda s: s["securityContext"].pop("seccompProfile"), "seccompProfile"),
+        (lambda s: s["containers"][0]["securityContext"]["capabilities"].update(drop=[]), "drop ALL"),
+        (lambda s: s["containers"][0]["securityContext"]["capabilities"].update(add=["NET_ADMIN"]), "NET_ADMIN"),
+        (lambda s: s["volumes"].append({"name": "h", "hostPath": {"path": "/"}}), "hostPath"),
+        (lambda s: s.update(hostNetwork=True), "hostNetwork"),
+        (lambda s: s["containers"][0].update(ports=[{"containerPort": 1, "hostPort": 1}]), "hostPort"),
+        (lambda s: s["containers"][0]["securityContext"].update(runAsUser=0), "runAsUser is 0"),
+        (lambda s: s.setdefault("initContainers", []).append({"name": "i"}), "initContainers i"),
+    ])
+    def test_violation_found(self, change, text):
+        assert any(text in v for v in self._bad(change))
+
+    def test_network_model(self):
+        pod = kc.Pod("p", "ns", {"a": "b"}, {"containers": [{"name": "c", "ports": [{"name": "web", "containerPort": 80}]}]})
+        deny = {"kind": "NetworkPolicy", "metadata": {"namespace": "ns"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
+        allow = {"kind": "NetworkPolicy", "metadata": {"namespace": "ns"}, "spec": {"podSelector": {"matchLabels": {"a": "b"}}, "ingress": [
+            {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "mon"}}}], "ports": [{"port": "web"}]},
+            {"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]},
+        ]}}
+        mon = kc.Source("mon", namespace="mon")
+        other = kc.Source("o", namespace="other")
+        assert kc.NetworkModel([]).allowed(other, pod, 80)
+        assert not kc.NetworkModel([deny]).allowed(mon, pod, 80)
+        model = kc.NetworkModel([deny, allow])
+        assert model.allowed(mon, pod, 80) and not model.allowed(mon, pod, 81) and not model.allowed(mon, pod, 80, "UDP")
+        assert not model.allowed(other, pod, 80)
+        assert model.allowed(kc.Source("ip", address="10.2.3.4"), pod, 9999)
+        assert not model.allowed(kc.Source("ip", address="10.1.3.4"), pod, 9999)
