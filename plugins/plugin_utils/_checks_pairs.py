@@ -32,9 +32,10 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
 )
 
 # The keys of a pair and of one side (execution/consensus) that a layer reads: the chain layer (name, the two
-# sides, client, version) and the firewall (p2p_ports). Extend these together with the layer that reads a key.
-PAIR_KEYS = ("name", "execution", "consensus", "p2p_ports")
-SIDE_KEYS = ("client", "version")
+# sides, client, version, p2p_address; a side's checkpoint_sync_url and volume_size: plugins/filter/chain_objects.py)
+# and the firewall (p2p_ports). Extend these together with the layer that reads a key.
+PAIR_KEYS = ("name", "execution", "consensus", "p2p_ports", "p2p_address")
+SIDE_KEYS = ("client", "version", "checkpoint_sync_url", "volume_size")
 PORT_KEYS = ("port", "protocols")
 PORT_PROTOCOLS = ("tcp", "udp")
 

@@ -241,3 +241,12 @@ def test_argument_spec_suboptions_are_checked():
         "has the key 'nmae', which the role does not read (did you mean name?)",
         "has no name",
     ]
+
+
+def test_pair_keys_the_chain_layer_reads_pass():
+    tree = _tree()
+    pair = tree["all"]["vars"]["chainops_pairs"][0]
+    pair["p2p_address"] = "203.0.113.130"
+    pair["execution"]["volume_size"] = "2Ti"
+    pair["consensus"]["checkpoint_sync_url"] = "https://checkpoint.example.org"
+    assert _check(tree) == ([], [])
