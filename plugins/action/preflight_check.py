@@ -41,14 +41,18 @@ class ActionModule(ActionBase):
         del tmp
 
         groups = task_vars.get("groups") or {}
-        group_view = dict((name, list(groups.get(name) or ())) for name in (checks.SERVERS, checks.AGENTS, checks.CLUSTER))
+        # every group (the checks read the three cluster groups, and look for misspellings of them among the others)
+        group_view = dict((str(name), list(members or ())) for name, members in groups.items())
+        for name in (checks.SERVERS, checks.AGENTS, checks.CLUSTER):
+            group_view.setdefault(name, [])
         hostvars = task_vars.get("hostvars") or {}
         collected = {}
+        names = checks.collected_names()
         for host in checks.cluster_hosts(group_view):
-            collected[host] = self._collect(hostvars, host)
+            collected[host] = self._collect(hostvars, host, names)
 
         extra = [self._evaluate_extra(entry) for entry in args["extra_checks"]]
-        problems = checks.check_inventory(
+        problems, notices = checks.check_inventory_report(
             collected,
             group_view,
             execution_clients=args["execution_clients"],
@@ -60,7 +64,7 @@ class ActionModule(ActionBase):
             "agents": group_view[checks.AGENTS],
             "problems": len(problems),
         }
-        result.update(changed=False, summary=summary)
+        result.update(changed=False, summary=summary, notices=notices)
         if problems:
             result.update(
                 failed=True,
@@ -69,17 +73,23 @@ class ActionModule(ActionBase):
             )
         else:
             result["msg"] = "Preflight passed: %d server(s), %d agent(s)" % (len(summary["servers"]), len(summary["agents"]))
+        if notices:
+            # each opt-out in force is its own SKIPPED line, which the run_summary callback repeats at the end
+            result["msg"] = [result["msg"]] + notices
         # show the result indented (one problem per line) whatever the verbosity
         result["_ansible_verbose_always"] = True
         return result
 
     @staticmethod
-    def _collect(hostvars, host):
-        """The variables the checks read, templated in the host's context; failures become Unresolved."""
+    def _collect(hostvars, host, names):
+        """The variables the checks read (``names``), templated in the host's context; failures become Unresolved.
+
+        Every other variable the host has is passed by name only (``Unread``): the spelling check needs the names."""
         found = {}
         variables = hostvars[host]
-        for name in checks.INVENTORY_VARS:
-            if name not in variables:
+        for name in list(variables.keys()):
+            if name not in names:
+                found[name] = checks.Unread()
                 continue
             try:
                 found[name] = checks.to_plain(variables[name])

@@ -4,18 +4,18 @@
 
 Servers go one at a time (etcd keeps quorum with one member down out of three), then agents in batches.
 Nodes already on the target version are left out. The plan refuses what k3s and Kubernetes do not
-support: downgrades, skipping a minor version, and nodes that are not registered in the cluster."""
+support: downgrades, skipping a minor version, and nodes that are not registered in the cluster. The target
+must pass the collection's one rule for a pinned k3s version (plugins/plugin_utils/_k3s_version.py), the
+same rule preflight applies to k3s_version and the k3s roles apply through the k3s_version_problem filter."""
 
 from __future__ import annotations
 
-import re
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _k3s_version
 
 try:
     from ansible.errors import AnsibleFilterError as _FilterError
 except ImportError:  # pragma: no cover - plain Python without Ansible
     _FilterError = ValueError
-
-_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:-rc(\d+))?\+k3s(\d+)$")
 
 
 class K3sUpgradePlanError(_FilterError):
@@ -23,13 +23,24 @@ class K3sUpgradePlanError(_FilterError):
 
 
 def parse_k3s_version(version):
-    """Return a sortable tuple for a k3s version such as v1.33.5+k3s1 or v1.33.5-rc1+k3s1."""
-    match = _VERSION.match(str(version or "").strip())
-    if not match:
-        raise K3sUpgradePlanError("not a pinned k3s version (like v1.33.5+k3s1): %r" % (version,))
-    major, minor, patch, rc, k3s = match.groups()
-    # a release candidate sorts before the release of the same patch version
-    return (int(major), int(minor), int(patch), 0 if rc is not None else 1, int(rc or 0), int(k3s))
+    """Return a sortable tuple for a k3s version such as v1.33.5+k3s1 or v1.33.5-rc1+k3s1 (what a node runs)."""
+    try:
+        return _k3s_version.parse_k3s_version(version)
+    except ValueError:
+        raise K3sUpgradePlanError("not a pinned k3s version (like v1.33.5+k3s1): %r" % (version,)) from None
+
+
+def k3s_version_problem(version):
+    """'' when ``version`` is a pinned, supported k3s release; else one line: the problem and the fix."""
+    reason = _k3s_version.k3s_version_reason(version)
+    return "" if reason is None else "k3s_version %s; fix: %s" % reason
+
+
+def _target(version):
+    problem = k3s_version_problem(version)
+    if problem:
+        raise K3sUpgradePlanError("the target is not a pinned k3s version: %s" % problem)
+    return parse_k3s_version(version)
 
 
 def _unique_hosts(hosts, what):
@@ -71,7 +82,7 @@ def k3s_upgrade_plan(servers, agents, target_version, agent_batch=1, *, node_ver
     if len(agents) > 1 and batch >= len(agents):
         raise K3sUpgradePlanError(
             "k3s_upgrade_agent_batch=%d would drain all %d agents at once; use at most %d" % (batch, len(agents), len(agents) - 1))
-    target = parse_k3s_version(target_version)
+    target = _target(target_version)
     names = dict(node_names or {})
     known = node_versions is not None
     versions = dict(node_versions or {})
@@ -133,4 +144,5 @@ class FilterModule:
         return {
             "k3s_upgrade_plan": k3s_upgrade_plan,
             "k3s_version_tuple": lambda v: list(parse_k3s_version(v)),
+            "k3s_version_problem": k3s_version_problem,
         }

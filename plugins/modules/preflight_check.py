@@ -16,9 +16,16 @@ description:
   - Reads the variables of every host in C(k3s_servers), C(k3s_agents) and C(k3s_cluster) through C(hostvars),
     on the controller, without connecting to any host.
   - Checks types and cross-field rules of the inventory contract, among them an odd number of k3s servers,
-    unique node names and addresses, addresses inside their networks, the API VIP, MetalLB pools against
-    node addresses, the VIP, pod/service CIDRs and each other, pinned k3s and client versions, known client
-    names, the client-diversity policy, DNS-1123 pair names and required secrets.
+    the identity of every machine (unique node names and addresses, C(ansible_host) as the management
+    address), addresses inside their networks, the API VIP, MetalLB pools against node addresses, the VIP,
+    pod/service CIDRs and each other, address families and sizes of the pod and service CIDRs, absolute
+    controller paths apart from each other, admin CIDRs that do not open the hosts to the Internet, pinned
+    k3s and client versions (tag convention and minimum from the client profiles), known client names, the
+    client-diversity policy, DNS-1123 pair names and required secrets.
+  - Refuses variables the collection does not read when they look like a misspelling of one it does (naming
+    the intended one), and checks every role option the inventory sets against that role's argument spec.
+  - Returns the operator opt-outs in force in C(notices) (and as C(SKIPPED) lines of C(msg), which the
+    run_summary callback repeats).
   - Collects every problem and fails once with the whole list, one line per problem naming the variable
     (and the host, for host variables) and how to fix it. Secret values are never shown.
   - The full list of checks is in C(docs/preflight.md) of the collection.
@@ -98,6 +105,15 @@ problems:
   elements: str
   sample:
     - "k3s_servers: 2 servers (srv1, srv2): embedded etcd needs an odd number of servers to keep quorum; fix: use an odd number of servers"
+notices:
+  description: 'Operator opt-outs in force, one line each, starting with C(SKIPPED:).'
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - >-
+      SKIPPED: the admin-CIDR exposure check: chainops_admin_cidrs[0] 0.0.0.0/0 opens SSH and the Kubernetes API to
+      the whole Internet, allowed by chainops_allow_open_admin_cidrs: true
 summary:
   description: The servers and agents that were checked, and how many problems were found.
   returned: always

@@ -13,7 +13,9 @@ and changes it with these keys, applied in this order:
   expect:            [substring, ...]                 each must appear in some problem line
 
 The same tree is written as hosts.yml for ansible-playbook, and flattened here (all.vars < group vars,
-shallow groups first < host vars, as Ansible merges them) for the direct, in-process check.
+shallow groups first < host vars, as Ansible merges them) for the direct, in-process check. Flattening renders
+the one template the inventories use for controller paths, `{{ inventory_dir }}`, as INVENTORY_DIR (Ansible
+gives the absolute directory of the inventory); other templates stay as text.
 """
 
 import copy
@@ -25,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 BASE = os.path.join(HERE, "base.yml")
 CASES_DIR = os.path.join(HERE, "cases")
+INVENTORY_DIR = "/srv/chainops/inventory"
 CASE_KEYS = {
     "description",
     "inventory",
@@ -132,6 +135,18 @@ def build_tree(case):
     return tree
 
 
+def _render_inventory_dir(value):
+    if isinstance(value, str):
+        for form in ("{{ inventory_dir }}", "{{inventory_dir}}"):
+            value = value.replace(form, INVENTORY_DIR)
+        return value
+    if isinstance(value, dict):
+        return {key: _render_inventory_dir(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render_inventory_dir(item) for item in value]
+    return value
+
+
 def flatten(tree):
     """(hostvars, groups) the way Ansible would see them (without templating)."""
     depth = {"all": 0}
@@ -167,7 +182,7 @@ def flatten(tree):
             merged.update(copy.deepcopy(bodies[name].get("vars") or {}))
         for entry in _host_entries(copy.deepcopy(tree), host):
             merged.update(copy.deepcopy(entry))
-        hostvars[host] = merged
+        hostvars[host] = _render_inventory_dir(merged)
     return hostvars, groups
 
 

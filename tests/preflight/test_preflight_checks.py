@@ -22,7 +22,7 @@ def _with_vars(**overrides):
 
 @pytest.mark.parametrize(
     "version",
-    ["v1.16.5", "25.10.0", "1.34.1", "v1.2.3-rc.1", "v6.1.2-alpine", "v25.10.0@sha256:" + "ab" * 32, "1.2.3+build.7"],
+    ["v1.17.10", "26.9.0", "2.2.1", "v1.2.3-rc.1", "v7.2.0-alpine", "v26.10.2@sha256:" + "ab" * 32, "1.2.3+build.7"],
 )
 def test_pinned_client_versions_are_accepted(version):
     assert checks.version_reason(version, "geth") is None
@@ -30,7 +30,7 @@ def test_pinned_client_versions_are_accepted(version):
 
 @pytest.mark.parametrize(
     "version",
-    ["latest", "stable", "edge", "nightly", "master", "main", "", None, "v1", "1.16", "1.16.*", "1.16.x", ">=1.16.0", "~1.16.5", "v1.16.5-latest", 1.16, 25],
+    ["latest", "stable", "edge", "nightly", "master", "main", "", None, "v1", "1.16", "1.16.*", "1.16.x", ">=1.16.0", "~1.16.5", "v1.17.10-latest", 1.16, 25],
 )
 def test_floating_client_versions_are_rejected(version):
     assert checks.version_reason(version, "geth") is not None
@@ -62,7 +62,7 @@ def test_diversity_boundary_is_inclusive():
     """2 of 4 pairs is exactly 0.5: allowed at 0.5, rejected just below."""
     hostvars, groups = _base()
     pairs = hostvars["srv1"]["chainops_pairs"]
-    pairs[1]["execution"]["client"] = "geth"
+    pairs[1]["execution"] = {"client": "geth", "version": "v1.17.10"}
     for host_vars in hostvars.values():
         host_vars["chainops_pairs"] = copy.deepcopy(pairs)
     assert checks.check_inventory(hostvars, groups) == []

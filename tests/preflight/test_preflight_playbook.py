@@ -28,6 +28,13 @@ PLAYBOOK_CASES = [
     "115-token-changeme",
     "132-cluster-var-on-some-hosts",
     "140-many-problems-at-once",
+    # issue 8 classes, through the real action plugin (names of unread variables, templated role options)
+    "151-ansible-host-other-machine",
+    "163-secrets-inside-render-dir",
+    "170-s3-enable-typo",
+    "200-install-mode-choice",
+    "227-nethermind-with-v",
+    "249-group-name-typo",
 ]
 
 
@@ -127,3 +134,27 @@ def test_undefined_template_and_extra_checks(tmp_path):
     assert "preflight_extra_checks[0]: chainops_pairs: production runs at least six pairs" in out
     assert "never shown" not in out
     assert "Traceback" not in out
+
+
+def test_open_admin_cidr_opt_in_is_named_in_the_run_summary(tmp_path):
+    """The explicit opt-in lets the run go on, and the run summary repeats which check it skipped and why."""
+    tree = load_yaml(BASE)
+    tree["all"]["vars"]["chainops_admin_cidrs"] = ["0.0.0.0/0"]
+    tree["all"]["vars"]["chainops_allow_open_admin_cidrs"] = True
+    rc, out = _run(write_inventory(tree, str(tmp_path / "open")))
+    assert rc == 0, out
+    summary = out.split("CHAINOPS SUMMARY", 1)[1]
+    assert "SKIPPED: the admin-CIDR exposure check: chainops_admin_cidrs[0] 0.0.0.0/0" in summary, out
+    assert "allowed by chainops_allow_open_admin_cidrs: true" in summary, out
+
+
+def test_role_option_from_a_template_is_checked_after_templating(tmp_path):
+    """Role options are templated in the host's context before their spec is checked."""
+    tree = load_yaml(BASE)
+    tree["all"]["vars"]["site_port"] = 70000
+    tree["all"]["vars"]["k3s_server_api_port"] = "{{ site_port }}"
+    tree["all"]["vars"]["baseline_ssh_port"] = "{{ undefined_site_port }}"
+    rc, out = _run(write_inventory(tree, str(tmp_path / "templated-options")))
+    assert rc == 2, out
+    assert "k3s_server_api_port: 70000 is not a port (1-65535)" in out, out
+    assert "baseline_ssh_port: could not be templated" in out, out

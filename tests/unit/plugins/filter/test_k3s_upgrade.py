@@ -74,7 +74,7 @@ def test_patch_and_next_minor_are_allowed():
 @pytest.mark.parametrize("have, want, reason", [
     ("v1.33.5+k3s1", "v1.33.4+k3s1", "downgrade"),
     ("v1.33.5+k3s2", "v1.33.5+k3s1", "downgrade"),
-    ("v1.33.5+k3s1", "v1.33.5-rc1+k3s1", "downgrade"),
+    ("v1.33.5+k3s1", "v1.33.5-rc1+k3s1", "release candidate"),
     ("v1.31.9+k3s1", "v1.33.5+k3s1", "one minor version at a time .next: v1.32.x"),
 ])
 def test_unsupported_version_steps_are_refused(have, want, reason):
