@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.." || exit 1
 group=${1:?usage: pytest.sh unit|netns|devnet|render|controlplane|live}
 shift
 case "$group" in
-  unit)   paths=(tests/unit tests/preflight tests/repo); extra=(-m "not devnet and not live and not independent") ;;
+  unit)   paths=(tests/unit tests/preflight tests/repo); extra=(-m "not devnet and not live") ;;
   devnet) paths=(tests/integration/devnet); extra=() ;;
   render) paths=(tests/render); extra=() ;;
   controlplane) paths=(tests/controlplane); extra=() ;;

@@ -14,8 +14,9 @@ import difflib
 import ipaddress
 import re
 
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_cluster_net
 from ansible_collections.chainops.ethereum.plugins.plugin_utils import _client_profiles as cp
-from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_checks import _MISSING, _SKIP, show
+from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import _MISSING, _SKIP, show
 
 # Every chain-layer variable the inventory may set (a misspelled one is an error naming the intended one).
 CHAIN_VARS = (
@@ -254,3 +255,34 @@ def check_chain(view, problems):
     _check_p2p(view, pairs, problems)
     _check_min_ready(view, pairs, problems)
     _check_mode(view, pairs, problems)
+
+
+def chain_images(view):
+    """Images the chain layer runs: each pair's pinned clients and the sidecar image (for the air-gap check).
+    Versions that do not parse are left to the pair checks, which name them."""
+    images = []
+    sidecar = view.get("chainops_chain_sidecar_image")
+    if isinstance(sidecar, str) and sidecar:
+        images.append(sidecar)
+    pairs = view.get("chainops_pairs")
+    if not isinstance(pairs, list):
+        return images
+    try:
+        profiles = cp.load_profiles()
+    except (OSError, ValueError):
+        return images
+    for pair in pairs:
+        for side in ("execution", "consensus"):
+            spec = pair.get(side) if isinstance(pair, dict) else None
+            profile = profiles.get(spec.get("client")) if isinstance(spec, dict) else None
+            if profile is None:
+                continue
+            try:
+                images.append(cp.image_ref(profile, spec.get("version")))
+            except (TypeError, ValueError):
+                continue
+    return images
+
+
+# air-gap mode: every image the chain layer runs needs a tarball or a mirror (checked with the cluster layer's)
+_checks_cluster_net.IMAGE_SOURCES.append(chain_images)

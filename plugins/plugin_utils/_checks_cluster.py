@@ -110,7 +110,7 @@ def check_taints(view, problems):
         taints = "; ".join("%s: %s" % (name, ", ".join(sorted(blocked[name]))) for name in names)
         problems.add(
             names[0],
-            "every node carries a NoSchedule or NoExecute taint (%s) and the %d client pair(s) tolerate none, so they could never be scheduled"
+            "every node carries a NoSchedule or NoExecute taint (%s) and none of the client pairs (%d) tolerates them, so they could never be scheduled"
             % (taints, pair_count),
             "leave at least one node without such taints (e.g. taint only the servers and add agents), or use PreferNoSchedule",
         )

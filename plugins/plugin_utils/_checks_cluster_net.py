@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_checks import _MISSING, _SKIP, show
+from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import _MISSING, _SKIP, show
 
 IFNAME = re.compile(r"^[A-Za-z0-9_.:@-]{1,15}$")
 KUBE_VIP_IMAGE = "ghcr.io/kube-vip/kube-vip"
@@ -120,18 +120,6 @@ def _check_interface(view, problems, hostvars, servers):
         problems.add("k3s_server_kube_vip_interface", "the servers do not agree on the VIP interface (%s)" % listing, fix)
 
 
-def _check_paths(view, problems):
-    for name in ("chainops_secrets_dir", "chainops_render_dir"):
-        value = view.get(name)
-        if value is _MISSING or value is _SKIP:
-            continue
-        if not isinstance(value, str) or not value.startswith("/"):
-            problems.add(
-                name, "%s is not an absolute path" % show(value),
-                "write it as \"{{ inventory_dir }}/...\" or an absolute path: a relative path names one place for the task that "
-                "writes a file and another for the lookup that reads it back")
-
-
 def _check_nodeports(view, problems):
     value = view.get("k3s_common_nodeport_addresses")
     if value is _MISSING or value is _SKIP:
@@ -207,6 +195,10 @@ def _check_airgap(view, problems):
 def check_cluster_net(view, problems, hostvars=None, servers=None):
     """Add the cluster layer's network and install problems to ``problems``."""
     _check_interface(view, problems, hostvars, servers)
-    _check_paths(view, problems)
     _check_nodeports(view, problems)
     _check_airgap(view, problems)
+
+
+def check(view, problems):
+    """The preflight's entry (LAYER_CHECKS): every server's own variables, so disagreeing servers are found."""
+    check_cluster_net(view, problems, hostvars=view.hostvars, servers=(view.groups or {}).get("k3s_servers", []))

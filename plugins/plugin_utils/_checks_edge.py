@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_checks import (
+from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     _MISSING,
     _SKIP,
     dns_label_reason,

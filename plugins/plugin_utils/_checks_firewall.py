@@ -18,7 +18,7 @@ templated variables) and adds one line per problem to ``_Problems``, naming the 
 
 from __future__ import annotations
 
-from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_checks import (
+from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     _MISSING,
     _SKIP,
     _type_name,

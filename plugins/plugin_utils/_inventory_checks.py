@@ -18,10 +18,15 @@ one line in ``LAYER_CHECKS``.
 from __future__ import annotations
 
 from ansible_collections.chainops.ethereum.plugins.plugin_utils import (
-    _checks_pairs,
+    _checks_chain,
     _checks_cluster,
+    _checks_cluster_net,
     _checks_controller,
+    _checks_edge,
+    _checks_firewall,
     _checks_hosts,
+    _checks_metallb,
+    _checks_pairs,
     _checks_platform,
     _checks_secrets,
     _checks_variables,
@@ -96,10 +101,15 @@ __all__ = [
 # (hosts: nets, addresses, vip, cluster, service; platform: p2p_pool_size; chain: pair_count).
 LAYER_CHECKS = [
     ("hosts", _checks_hosts.check),
+    ("hosts", _checks_firewall.check_firewall),
     ("controller", _checks_controller.check),
     ("cluster", _checks_cluster.check),
+    ("cluster", _checks_cluster_net.check),
     ("platform", _checks_platform.check),
+    ("platform", _checks_metallb.check_metallb),
+    ("platform", _checks_edge.check_edge),
     ("chain", _checks_pairs.check),
+    ("chain", _checks_chain.check_chain),
     ("platform", _checks_platform.check_pool_sizes),
     ("cluster", _checks_cluster.check_taints),
     ("secrets", _checks_secrets.check),

@@ -89,3 +89,22 @@ def test_devnet_mode_in_a_test_inventory():
     assert run(dict(base, chainops_test_inventory=True)) == []
     bad = dict(base, chainops_test_inventory=True, chainops_devnet={"config_fille": "/c"})
     assert any("chainops_devnet.config_fille: is not a devnet setting; fix: did you mean config_file?" in line for line in run(bad))
+
+
+def test_airgap_needs_a_source_for_every_chain_image():
+    from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_cluster_net as net
+    from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_chain import chain_images
+
+    variables = copy.deepcopy(GOOD)
+    assert chain_images(_View(variables)) == [
+        "docker.io/library/python:3.12.12-slim", "docker.io/ethereum/client-go:v1.17.6", "docker.io/sigp/lighthouse:v8.2.2",
+        "docker.io/nethermind/nethermind:2.1.0", "docker.io/consensys/teku:26.9.1",
+    ]
+    variables.update(k3s_install_mode="airgap", k3s_server_kube_vip=False)
+    problems = _Problems()
+    net.check_cluster_net(_View(variables), problems)
+    assert len(problems.lines) == 5 and "docker.io/sigp/lighthouse:v8.2.2" in problems.lines[2], problems.lines
+    variables["k3s_registries"] = {"mirrors": {"docker.io": {"endpoint": ["https://mirror.example.net"]}}}
+    problems = _Problems()
+    net.check_cluster_net(_View(variables), problems)
+    assert problems.lines == []

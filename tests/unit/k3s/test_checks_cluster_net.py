@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_cluster_net import check_cluster_net, image_registry
-from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_checks import Unresolved, _Problems, _View
+from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_checks import _Problems, _View
 
 KUBE_VIP = "ghcr.io/kube-vip/kube-vip:v1.0.1"
 SERVERS = ["s1", "s2", "s3"]
@@ -55,18 +55,6 @@ def test_missing_or_bad_interface_names(value):
 def test_without_hostvars_the_cluster_wide_value_is_checked():
     assert run(base()) == []
     assert "is missing" in run(base(chainops_mgmt_interface=None))[0]
-
-
-@pytest.mark.parametrize("name", ["chainops_secrets_dir", "chainops_render_dir"])
-@pytest.mark.parametrize("value", ["build/lab/.secrets", "./secrets", "~/secrets", 5])
-def test_controller_paths_must_be_absolute(name, value):
-    lines = run(base(**{name: value}))
-    assert len(lines) == 1 and lines[0].startswith(name + ":") and "is not an absolute path" in lines[0]
-    assert "inventory_dir" in lines[0]
-
-
-def test_an_unresolved_path_is_left_to_the_unresolved_check():
-    assert run(base(chainops_secrets_dir=Unresolved("undefined variable"))) == []
 
 
 @pytest.mark.parametrize("value", [[], "10.0.0.0/24", ["10.0.0.1"], [None]])
