@@ -70,6 +70,7 @@ def test_ipv6_only_inventory_passes():
     variables.update(
         chainops_mgmt_network="2001:db8:20::/64",
         chainops_p2p_network="2001:db8:30::/64",
+        chainops_p2p_gateway="2001:db8:30::1",
         chainops_admin_cidrs=["2001:db8:20::/64"],
         k3s_api_vip="2001:db8:20::10",
         k3s_cluster_cidr="fd42::/56",
@@ -110,6 +111,8 @@ def test_role_options_with_valid_values_pass():
         storage_mount_options=["noatime", "nodiscard"],
         k3s_server_controller_manager_extra_args=["node-cidr-mask-size-ipv4=25"],
         k3s_etcd_s3_endpoint="https://s3.eu-central-1.amazonaws.com",
+        # air-gap: every image the layers run comes from a mirror
+        k3s_registries={"mirrors": {"*": {"endpoint": ["https://mirror.example.net"]}}},
     )
     assert _check(tree) == ([], [])
 

@@ -6,8 +6,12 @@ import pytest
 import yaml
 from role_render import RoleRender
 
+# the run's bootstrap decision (filter k3s_bootstrap_plan, tested on its own): a new cluster, srv1 bootstraps it
+PLAN = {"modes": {"srv1": "cluster-init", "srv2": "join", "srv3": "join"},
+        "urls": {host: "https://10.20.0.10:6443" for host in ("srv1", "srv2", "srv3")}}
 INVENTORY = dict(inventory_hostname="srv1", groups={"k3s_servers": ["srv1", "srv2", "srv3"]}, chainops_mgmt_address="10.20.0.11",
-                 chainops_mgmt_interface="eno1", k3s_api_vip="10.20.0.10", chainops_zone="zone-a", chainops_rack="rack-1")
+                 chainops_mgmt_interface="eno1", k3s_api_vip="10.20.0.10", chainops_zone="zone-a", chainops_rack="rack-1",
+                 __k3s_server_plan=PLAN)
 
 
 def render():
