@@ -250,16 +250,19 @@ def test_reachability_matrix(rendered):
     node_ip = str(next(ipaddress.ip_network(mgmt).hosts()))
     sources = {
         "internet": kc.Source("internet", address="203.0.113.7"),
-        "ingress": kc.Source("ingress", namespace="ingress-nginx", pod_labels={"app": "ingress-nginx"}),
+        "ingress": kc.Source("ingress", namespace=rendered["vars"].get("chainops_ingress_namespace", "chainops-edge"),
+                             pod_labels={"app": "ingress"}),
         "monitoring": kc.Source("monitoring", namespace="monitoring", pod_labels={"app": "prometheus"}),
         "validator": kc.Source("validator", namespace="chainops-validators", pod_labels={"app": "vc"}),
         "other-pod": kc.Source("other-pod", namespace="default", pod_labels={"app": "x"}),
         "same-ns": kc.Source("same-ns", namespace=NS, pod_labels={"app": "x"}),
         "health-check": kc.Source("health-check", address=node_ip),
     }
+    # the Beacon API is open to the ingress only when an edge route serves it (chainops_beacon_ingress follows the routes)
+    beacon_routes = [r for r in rendered["vars"].get("chainops_edge_routes", []) if r.get("kind") == "beacon"]
     expect = {
         "rpc": {"ingress", "health-check"},
-        "rest": {"monitoring", "validator", "health-check"},
+        "rest": {"monitoring", "validator", "health-check"} | ({"ingress"} if beacon_routes else set()),
         "metrics": {"monitoring"},
         "health": {"monitoring", "health-check"},
         "p2p": set(sources),
@@ -290,11 +293,13 @@ def test_default_deny_and_dns(rendered):
 
 def test_sidecar_configmap_is_the_health_module(rendered):
     (cm,) = of_kind(rendered, "ConfigMap")
-    with open(os.path.join(REPO, "plugins", "module_utils", "_eth_health.py"), encoding="utf-8") as handle:
-        assert cm["data"]["_eth_health.py"] == handle.read()
+    assert sorted(cm["data"]) == ["_eth_health.py", "_eth_health_sidecar.py"]
+    for name in cm["data"]:
+        with open(os.path.join(REPO, "plugins", "module_utils", name), encoding="utf-8") as handle:
+            assert cm["data"][name] == handle.read()
     for pod in pods(rendered):
         health = pod.spec["containers"][2]
-        assert health["command"] == ["python3", "/opt/chainops/health/_eth_health.py"]
+        assert health["command"] == ["python3", "/opt/chainops/health/_eth_health_sidecar.py"]
         assert health["image"] == rendered["vars"]["chainops_chain_sidecar_image"]
         assert pod.spec["initContainers"][0]["image"] == health["image"]
 
