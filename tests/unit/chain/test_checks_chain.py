@@ -4,7 +4,8 @@ import copy
 
 import pytest
 
-from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_chain import check_chain
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_cluster_net as net
+from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_chain import chain_images, check_chain
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._inventory_checks import _Problems, _View
 
 GOOD = {
@@ -92,9 +93,6 @@ def test_devnet_mode_in_a_test_inventory():
 
 
 def test_airgap_needs_a_source_for_every_chain_image():
-    from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_cluster_net as net
-    from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_chain import chain_images
-
     variables = copy.deepcopy(GOOD)
     assert chain_images(_View(variables)) == [
         "docker.io/library/python:3.12.12-slim", "docker.io/ethereum/client-go:v1.17.6", "docker.io/sigp/lighthouse:v8.2.2",
