@@ -108,8 +108,26 @@ def test_gate_step_refuses_when_it_has_nothing_to_check(extra):
     rc, out = _gate(dict(extra, ansible_play_batch=["node1"]))
     assert rc == 2
     result = _task_results(out, "Refuse a gate with nothing to check")[0]
-    assert result["failed"] is True and "k3s_upgrade_health_pairs is empty" in result["msg"]
+    assert result["failed"] is True and "no pair to check (k3s_upgrade_health_pairs" in result["msg"]
     assert "k3s_upgrade_gate: false" in result["msg"]
+
+
+@pytest.mark.slow
+def test_gate_step_defaults_to_the_chain_layers_pairs_through_the_api_proxy(tmp_path):
+    pairs = [{"name": "geth-lighthouse", "execution": {"client": "geth", "version": "v1.17.10"},
+              "consensus": {"client": "lighthouse", "version": "v8.3.2"}}]
+    rc, out = _gate({"chainops_pairs": pairs, "chainops_secrets_dir": str(tmp_path), "ansible_play_batch": ["node1"],
+                     "k3s_upgrade_gate_timeout": 1, "k3s_upgrade_gate_interval": 1, "k3s_upgrade_gate_consecutive": 1})
+    assert rc == 2  # no cluster here: the gate fails closed
+    result = _task_results(out, "Wait until enough client pairs are healthy")[0]
+    args = result["invocation"]["module_args"]
+    assert [pair["name"] for pair in args["pairs"]] == ["geth-lighthouse"]
+    for side, port in (("execution", "rpc"), ("consensus", "beacon")):
+        endpoint = args["pairs"][0][side]
+        assert not endpoint.get("url")
+        assert {k: endpoint["kubernetes"][k] for k in ("namespace", "service", "port")} == {
+            "namespace": "chainops-chain", "service": "geth-lighthouse", "port": port}
+    assert args["min_healthy"] == 1 and args["kubeconfig"] == str(tmp_path / "kubeconfig")
 
 
 @pytest.mark.slow
@@ -131,13 +149,19 @@ def _upgrade(*extra):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("extra", ['{"k3s_upgrade_health_pairs": []}', "{}"], ids=["empty", "unset"])
-def test_playbook_refuses_to_start_without_pairs(extra):
-    rc, out = _upgrade(extra)
+def test_playbook_refuses_to_start_without_pairs():
+    rc, out = _upgrade('{"k3s_upgrade_health_pairs": []}')
     assert rc != 0, out[-3000:]
     assert "Preflight passed" in out  # the inventory preflight ran first
-    assert "k3s upgrade refused: k3s_upgrade_health_pairs is" in out and "set k3s_upgrade_gate: false" in out
+    assert "k3s upgrade refused: k3s_upgrade_health_pairs is empty" in out and "set k3s_upgrade_gate: false" in out
     assert "UPGRADE PLAN" not in out  # refused before the plan, long before any drain
+
+
+@pytest.mark.slow
+def test_playbook_gates_on_the_chain_layers_pairs_by_default():
+    rc, out = _upgrade("{}")
+    assert "k3s upgrade refused" not in out, out[-3000:]
+    assert "UPGRADE PLAN" in out and rc == 0, out[-3000:]  # the lab has no cluster: the plan is shown, no node touched
 
 
 @pytest.mark.slow
