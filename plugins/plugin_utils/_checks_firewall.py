@@ -31,7 +31,6 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
 FIREWALL_VARS = ("chainops_p2p_gateway", "metallb_bgp_peers", "k3s_embedded_registry", "firewall_trusted_cidrs")
 
 
-
 def _value(view, name):
     value = view.get(name)
     return None if value in (_MISSING, _SKIP) else value

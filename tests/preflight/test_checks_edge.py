@@ -43,15 +43,15 @@ def test_defaults_pass():
 
 def test_a_full_edge_passes():
     assert _problems(**GOOD) == []
-    dns = dict(GOOD, cert_manager_issuers=["acme-dns01"], cert_manager_dns01_cloudflare_api_token="cf-9f8e7d6c5b4a39281706",
-               chainops_edge_routes=[_route(tls_issuer="acme-dns01")], cert_manager_dns01_zones=["example.net"])
+    dns = {**GOOD, "cert_manager_issuers": ["acme-dns01"], "cert_manager_dns01_cloudflare_api_token": "cf-9f8e7d6c5b4a39281706",
+           "chainops_edge_routes": [_route(tls_issuer="acme-dns01")], "cert_manager_dns01_zones": ["example.net"]}
     assert _problems(**dns) == []
-    rfc = dict(dns, cert_manager_dns01_provider="rfc2136", cert_manager_dns01_cloudflare_api_token=None,
-               cert_manager_dns01_rfc2136={"nameserver": "10.10.0.53:53", "tsig_key_name": "acme."},
-               cert_manager_dns01_rfc2136_tsig_secret="bXktdHNpZy1rZXktZm9yLXRlc3RzLW9ubHk=")
+    rfc = {**dns, "cert_manager_dns01_provider": "rfc2136", "cert_manager_dns01_cloudflare_api_token": None,
+           "cert_manager_dns01_rfc2136": {"nameserver": "10.10.0.53:53", "tsig_key_name": "acme."},
+           "cert_manager_dns01_rfc2136_tsig_secret": "bXktdHNpZy1rZXktZm9yLXRlc3RzLW9ubHk="}
     assert _problems(**rfc) == []
     open_route = _route(auth=None, rate_limit=None, allow_unauthenticated=True, allow_unlimited=True)
-    assert _problems(**dict(GOOD, chainops_edge_routes=[open_route])) == []
+    assert _problems(**{**GOOD, "chainops_edge_routes": [open_route]}) == []
 
 
 @pytest.mark.parametrize(("variables", "subject", "words"), [
@@ -129,7 +129,7 @@ R0 = "chainops_edge_routes[0] (rpc-public)"
     (_route(beacon_read_only=True), R0 + ".beacon_read_only", "restricts beacon routes only"),
 ])
 def test_bad_routes_name_the_route_and_fix(route, subject, words):
-    lines = _problems(**dict(GOOD, chainops_edge_routes=[route]))
+    lines = _problems(**{**GOOD, "chainops_edge_routes": [route]})
     assert len(lines) == 1, lines
     assert lines[0].startswith(subject + ":"), lines
     assert "fix:" in lines[0] and words in lines[0], lines
@@ -142,14 +142,14 @@ def test_bad_routes_name_the_route_and_fix(route, subject, words):
     ({"partners": ["alice:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="]}, "chainops_edge_htpasswd.partners[0]", "refused"),
 ])
 def test_htpasswd_from_the_vault(htpasswd, subject, words):
-    lines = _problems(**dict(GOOD, chainops_edge_htpasswd=htpasswd))
+    lines = _problems(**{**GOOD, "chainops_edge_htpasswd": htpasswd})
     assert len(lines) == 1, lines
     assert lines[0].startswith(subject + ":") and words in lines[0], lines
     assert "secret" not in lines[0] and "W6ph5" not in lines[0]
 
 
 def test_names_and_hosts_are_unique():
-    lines = _problems(**dict(GOOD, chainops_edge_routes=[PUBLIC, dict(PRIVATE, name="rpc-public", host="rpc.example.net")]))
+    lines = _problems(**{**GOOD, "chainops_edge_routes": [PUBLIC, dict(PRIVATE, name="rpc-public", host="rpc.example.net")]})
     assert len(lines) == 2, lines
     assert any("route name 'rpc-public' is used by entries 0, 1" in line for line in lines)
     assert any("host 'rpc.example.net' is used by entries 0, 1" in line for line in lines)
@@ -157,7 +157,7 @@ def test_names_and_hosts_are_unique():
 
 def test_apr1_hashes_are_accepted():
     apr1 = "bob:$apr1$abcdefgh$" + "0123456789abcdefghijkl"
-    assert _problems(**dict(GOOD, chainops_edge_htpasswd={"partners": [apr1]})) == []
+    assert _problems(**{**GOOD, "chainops_edge_htpasswd": {"partners": [apr1]}}) == []
 
 
 def test_sizes():

@@ -121,7 +121,7 @@ def test_private_directory_below_tmp_is_accepted(tmp_path):
     tree = _tree()
     os.chmod(str(tmp_path), 0o700)
     tree["all"]["vars"].update(chainops_render_dir=str(tmp_path / "out" / "rendered"), chainops_secrets_dir=str(tmp_path / "out" / "secrets"))
-    top = "/" + str(tmp_path).strip("/").split("/")[0]
+    top = "/" + str(tmp_path).strip("/").split("/", maxsplit=1)[0]
     if top not in ("/tmp", "/var"):
         pytest.skip("pytest's temporary directory is not below a shared temporary directory here")
     assert _check(tree)[0] == []

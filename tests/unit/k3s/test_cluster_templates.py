@@ -81,7 +81,7 @@ def test_kube_vip_announces_the_vip_on_the_one_interface_with_leader_election(po
 
 
 def test_ipv6_vip_gets_a_128_subnet():
-    pod = yaml.safe_load(render(SERVER, "kube-vip.yaml.j2", **dict(KUBE_VIP, k3s_server_api_vip="fd00::10")))
+    pod = yaml.safe_load(render(SERVER, "kube-vip.yaml.j2", **{**KUBE_VIP, "k3s_server_api_vip": "fd00::10"}))
     env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
     assert env["vip_subnet"] == "128"
 

@@ -80,7 +80,7 @@ def test_server_config_cis_setting(key, value):
 
 def test_first_server_bootstraps_and_others_join_through_the_vip():
     assert server_config()["cluster-init"] is True
-    other = yaml.safe_load(RoleRender("k3s_common", "k3s_server", **dict(INVENTORY, inventory_hostname="srv2"))
+    other = yaml.safe_load(RoleRender("k3s_common", "k3s_server", **{**INVENTORY, "inventory_hostname": "srv2"})
                            .template("k3s_server", "config.yaml.j2"))
     assert "cluster-init" not in other and other["server"] == "https://10.20.0.10:6443"
     assert other["secrets-encryption"] is True and other["write-kubeconfig-mode"] == "0600"
