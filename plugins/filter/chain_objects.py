@@ -9,14 +9,15 @@ its profile through ``_client_profiles``; this file only places it into objects.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 
 import yaml
 
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_sidecar as _sidecar
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_chain
 from ansible_collections.chainops.ethereum.plugins.plugin_utils import _client_profiles as cp
+from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import to_plain
 
 try:
     from ansible.errors import AnsibleFilterError as _FilterError
@@ -73,16 +74,7 @@ def _need(settings, key):
 
 def pool_addresses(ranges):
     """Every usable address of a MetalLB pool's ``addresses`` list (CIDRs or a-b ranges), in order."""
-    out = []
-    for entry in ranges:
-        text = str(entry).strip()
-        if "-" in text:
-            first, last = (ipaddress.ip_address(part.strip()) for part in text.split("-", 1))
-            out.extend(ipaddress.ip_address(n) for n in range(int(first), int(last) + 1))
-        else:
-            net = ipaddress.ip_network(text, strict=False)
-            out.extend(net.hosts() if net.num_addresses > 2 else net)
-    return [str(a) for a in out]
+    return [str(a) for a in _checks_chain.pool_addresses(ranges)]
 
 
 def assign_p2p_addresses(pairs, pool):
@@ -528,25 +520,8 @@ def chain_yaml(objects):
     """Objects as one YAML stream (keys in the order built, multi-line strings as literal blocks)."""
     parts = []
     for obj in objects:
-        parts.append("---\n" + yaml.dump(_plain(obj), Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=4096, allow_unicode=True))
+        parts.append("---\n" + yaml.dump(to_plain(obj), Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=4096, allow_unicode=True))
     return "".join(parts)
-
-
-def _plain(value):
-    # Ansible hands templated strings and dicts of its own types; dump plain ones
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
 
 
 def chain_gate_pairs(pairs, namespace="chainops-chain"):

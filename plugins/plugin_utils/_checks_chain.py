@@ -49,7 +49,9 @@ def _closest(word, known):
     return match[0] if match else None
 
 
-def _pool_addresses(entries):
+def pool_addresses(entries):
+    """Every usable address of a MetalLB pool's ``addresses`` (CIDRs or first-last ranges), in order, as ip objects;
+    the chain layer assigns each pair its P2P address from this list, the preflight checks against it."""
     out = []
     for entry in entries:
         text = str(entry).strip()
@@ -123,7 +125,7 @@ def _check_p2p(view, pairs, problems):
         problems.add("metallb_pools", "has no pool named p2p (the chain layer's P2P Services name it)", "add {name: p2p, network: p2p, addresses: [...]}")
         return
     try:
-        addresses = _pool_addresses(pool[0].get("addresses") or [])
+        addresses = pool_addresses(pool[0].get("addresses") or [])
     except ValueError:
         return  # _inventory_checks reports malformed entries
     in_pool = set(addresses)
