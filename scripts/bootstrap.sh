@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the lab and the test ladder need on a fresh Debian 12 machine:
 # apt packages, the Python venv (.venv), anvil (npm), Lodestar (../shared/devnet kit) and the pinned
-# Kubernetes control plane programs (scripts/k8s-tools.sh).
+# Kubernetes control plane programs (scripts/k8s-tools.sh) and geth (scripts/go-tools.sh).
 # Idempotent: each step is skipped when its result is already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,4 +47,6 @@ if [ ! -x "$cache/lodestar/node_modules/.bin/lodestar" ]; then
 fi
 # the control plane programs of the `controlplane` test group (cached outside the repo; a no-op when present)
 bash "$here/scripts/k8s-tools.sh"
+# geth for the devnet test of a chain pair (cached outside the repo; a no-op when present)
+bash "$here/scripts/go-tools.sh"
 echo "bootstrap: done"
