@@ -1,17 +1,16 @@
-"""The cluster layer's rendered objects, applied for real through k8s_render (server-side apply, field manager
-`chainops`) to a real API server configured like the k3s servers: every object accepted, a second apply changes
-nothing, and what the controllers derive from them exists."""
+"""The cluster layer's rendered object - kube-vip's static pod, which the kubelet runs from k3s's pod-manifests
+folder on every server - judged by a real API server configured like the k3s servers: accepted by schema validation
+and admission in kube-system (the namespace the collection exempts from Pod Security), refused in a namespace that
+enforces "restricted" (it needs host networking), and pointing at the local API through k3s's own kubeconfig."""
 
 import os
-import time
 
-import controlplane
 import pytest
 import yaml
-from kubernetes import client, dynamic
+from kubernetes import client
+from kubernetes.client.rest import ApiException
 
 INVENTORIES = ["production-example", "lab"]
-MANAGER = "chainops"
 
 
 def _objects(render_dir):
@@ -23,95 +22,47 @@ def _objects(render_dir):
     return docs
 
 
-def _live(cp, doc):
-    resource = dynamic.DynamicClient(cp.api_client()).resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
-    return resource.get(name=doc["metadata"]["name"], namespace=doc["metadata"].get("namespace")).to_dict()
-
-
-def _applied_state(live):
-    """What a no-op apply leaves alone: the spec generation and the chainops field manager's entry (its fields
-    and timestamp). Controllers' status writes change resourceVersion, so it is not compared."""
-    entry = [m for m in live["metadata"]["managedFields"] if m["manager"] == MANAGER and m["operation"] == "Apply"]
-    return live["metadata"].get("generation"), entry
-
-
 @pytest.fixture(scope="module", params=INVENTORIES)
-def applied(request, start_controlplane):
+def rendered(request, start_controlplane):
     cp = start_controlplane(request.param)
-    # the lab inventory renders only (chainops_apply: false); the operator's switch turns the apply on
-    first = cp.playbook("apply.yml", {"chainops_apply": True}, json_output=True)
-    docs = _objects(cp.render_dir) if first.returncode == 0 else []
-    versions = {(d["kind"], d["metadata"]["name"]): _applied_state(_live(cp, d)) for d in docs}
-    second = cp.playbook("apply.yml", {"chainops_apply": True}, json_output=True)
-    yield cp, first, second, docs, versions
+    result = cp.playbook("apply.yml", {}, json_output=True)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    yield cp, _objects(cp.render_dir)
     start_controlplane.finish(cp)
 
 
-def test_every_object_accepted(applied):
-    cp, first, _second, docs, _versions = applied
-    assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-2000:]
-    # k8s_render applies one file per task (apply_one.yml): two files, two task results
-    applies = controlplane.task_results(first.result, "Apply with server-side apply")
-    assert len(applies) == 2, applies
-    assert all(r["changed"] for r in applies), "the first apply must create the objects"
-    kinds = sorted(d["kind"] for d in docs)
-    assert kinds == ["ClusterRole", "ClusterRoleBinding", "DaemonSet", "ServiceAccount"], kinds
-    for doc in docs:
-        live = _live(cp, doc)
-        managers = {(m["manager"], m["operation"]) for m in live["metadata"]["managedFields"]}
-        assert (MANAGER, "Apply") in managers, (doc["kind"], managers)
-        # the server kept what was sent (nothing pruned as unknown, nothing rewritten)
-        for key, value in (doc.get("metadata", {}).get("labels") or {}).items():
-            assert live["metadata"]["labels"][key] == value
-    ds = next(d for d in docs if d["kind"] == "DaemonSet")
-    env = {e["name"]: e.get("value") for e in _live(cp, ds)["spec"]["template"]["spec"]["containers"][0]["env"]}
+def test_the_cluster_layer_is_one_static_pod(rendered):
+    cp, docs = rendered
+    assert [(d["kind"], d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs] == [("Pod", "kube-system", "kube-vip")]
+    spec = docs[0]["spec"]
+    assert spec["hostNetwork"] is True
+    env = {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
     assert env["address"] == cp.config["api_vip"] and env["vip_arp"] == "true", env
+    paths = [v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v]
+    assert paths == ["/etc/rancher/k3s/k3s.yaml"], paths  # the local API, not the in-cluster Service
 
 
-def test_second_apply_changes_nothing(applied):
-    cp, _first, second, docs, versions = applied
-    assert second.returncode == 0, second.stdout[-6000:] + second.stderr[-2000:]
-    applies = controlplane.task_results(second.result, "Apply with server-side apply")
-    assert [r["changed"] for r in applies] == [False, False], applies
-    for doc in docs:
-        assert _applied_state(_live(cp, doc)) == versions[(doc["kind"], doc["metadata"]["name"])], doc["kind"]
+def _as_mirror_pod(doc, node):
+    """What the kubelet submits for a static pod: the same pod, bound to its node, marked as a mirror pod."""
+    annotations = dict(doc["metadata"].get("annotations") or {}, **{"kubernetes.io/config.mirror": "static"})
+    return dict(doc, metadata=dict(doc["metadata"], annotations=annotations), spec=dict(doc["spec"], nodeName=node))
 
 
-def test_kube_vip_runs_on_every_server_and_only_there(applied):
-    """The DaemonSet controller and the scheduler place one kube-vip pod per control-plane node; kwok makes
-    them Ready; the DaemonSet status counts them."""
-    cp, first, _second, _docs, _versions = applied
-    assert first.returncode == 0
-    servers = sorted(n["name"] for n in cp.nodes if n["role"] == "server")
-    apps, core = client.AppsV1Api(cp.api_client()), client.CoreV1Api(cp.api_client())
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        status = apps.read_namespaced_daemon_set("kube-vip", "kube-system").status
-        if status.number_ready == len(servers) and status.desired_number_scheduled == len(servers):
-            break
-        time.sleep(1)
-    pods = core.list_namespaced_pod("kube-system", label_selector="app.kubernetes.io/name=kube-vip").items
-    assert sorted(p.spec.node_name for p in pods) == servers, [(p.metadata.name, p.spec.node_name, p.status.phase) for p in pods]
-    assert all(p.status.phase == "Running" for p in pods)
-    assert status.number_ready == len(servers), status
+def test_the_static_pod_is_accepted_in_kube_system(rendered):
+    cp, docs = rendered
+    core = client.CoreV1Api(cp.api_client())
+    node = core.list_node().items[0].metadata.name
+    created = core.create_namespaced_pod("kube-system", _as_mirror_pod(docs[0], node), dry_run="All", field_manager="chainops")
+    assert created.metadata.name == "kube-vip" and created.spec.host_network is True
 
 
-def test_kube_vip_rbac_is_what_it_needs(applied):
-    """The real authorizer, asked as kube-vip's service account: leader-election leases yes, anything else no."""
-    cp, first, _second, _docs, _versions = applied
-    assert first.returncode == 0
-    authz = client.AuthorizationV1Api(cp.api_client())
-    user = "system:serviceaccount:kube-system:kube-vip"
-
-    def allowed(verb, resource, group="", namespace="kube-system"):
-        review = client.V1SubjectAccessReview(spec=client.V1SubjectAccessReviewSpec(
-            user=user, groups=["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
-            resource_attributes=client.V1ResourceAttributes(verb=verb, resource=resource, group=group, namespace=namespace)))
-        return authz.create_subject_access_review(review).status.allowed
-
-    assert allowed("update", "leases", "coordination.k8s.io")
-    assert allowed("watch", "nodes", namespace="")
-    assert allowed("list", "endpointslices", "discovery.k8s.io")
-    assert not allowed("delete", "leases", "coordination.k8s.io")
-    assert not allowed("update", "services")
-    assert not allowed("get", "secrets")
+def test_the_static_pod_is_refused_where_restricted_is_enforced(rendered):
+    cp, docs = rendered
+    core = client.CoreV1Api(cp.api_client())
+    name = "restricted-check"
+    core.create_namespace({"metadata": {"name": name, "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}})
+    node = core.list_node().items[0].metadata.name
+    pod = _as_mirror_pod(dict(docs[0], metadata=dict(docs[0]["metadata"], namespace=name)), node)
+    with pytest.raises(ApiException) as refused:
+        core.create_namespaced_pod(name, pod, dry_run="All")
+    assert refused.value.status == 403 and "violates PodSecurity" in refused.value.body
