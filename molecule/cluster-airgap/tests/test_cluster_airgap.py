@@ -145,7 +145,7 @@ def _refuse(**extra_vars):
     ({"k3s_airgap_dir": os.path.join(EPHEMERAL, "airgap-nosum")}, "no expected sha256 for install.sh"),
     ({"k3s_airgap_dir": os.path.join(EPHEMERAL, "missing")}, "is not a directory on the controller"),
     ({"k3s_etcd_s3_secret_key": ""}, "k3s_server_etcd_s3_secret_key (k3s_etcd_s3_secret_key) is empty"),
-    ({"k3s_version": "latest"}, "k3s_version must be a pinned release like v1.33.5+k3s1 (got 'latest')"),
+    ({"k3s_version": "latest"}, "k3s_version must be a pinned, supported release like v1.33.5+k3s1 (got 'latest'"),
 ])
 def test_bad_inputs_are_refused_before_the_host_changes(host, extra_vars, message):
     if not _is_server(host):
