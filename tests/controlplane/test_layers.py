@@ -148,7 +148,7 @@ def layers(prod, programs):
     play = subprocess.Popen(cmd, cwd=controlplane.REPO, env=cmd_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         seen = _feed_chart(cp, programs, play)
-        stdout, _ = play.communicate(timeout=600)
+        stdout = play.communicate(timeout=600)[0]
     finally:
         if play.poll() is None:
             play.kill()
@@ -217,8 +217,9 @@ def _pair_pods(cp, want):
     except AssertionError as exc:
         pods = core.list_namespaced_pod(CHAIN_NS).items
         events = core.list_namespaced_event(CHAIN_NS).items
-        raise AssertionError("pods: %s\nevents: %s" % ([(p.metadata.name, p.status.phase, p.spec.node_name) for p in pods],
-                                                        [(e.involved_object.name, e.reason, e.message) for e in events][-20:])) from exc
+        listing = [(p.metadata.name, p.status.phase, p.spec.node_name) for p in pods]
+        recent = [(e.involved_object.name, e.reason, e.message) for e in events][-20:]
+        raise AssertionError("pods: %s\nevents: %s" % (listing, recent)) from exc
 
 
 def test_pairs_admitted_and_spread(layers):
