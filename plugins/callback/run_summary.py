@@ -9,8 +9,9 @@ type: aggregate
 short_description: End-of-run summary of what changed where, what was rendered and what was skipped
 description:
   - Collects, per host, the tasks that reported a change, and prints them when the playbook ends.
-  - Collects notices that roles emit with C(ansible.builtin.debug) messages starting with C(SKIPPED) or
-    C(RENDERED) and prints them once each, so an operator sees what the run did not do and why.
+  - Collects notices that roles emit with C(ansible.builtin.debug) messages starting with C(SKIPPED), C(RENDERED) or
+    C(WARNING) and prints them once each, so an operator sees what the run did not do, and what it did at a risk the
+    operator chose, and why.
   - Enable it with C(callbacks_enabled = chainops.ethereum.run_summary) in C(ansible.cfg).
 author: chainops maintainers (@chainops)
 requirements:
@@ -19,7 +20,7 @@ requirements:
 
 from ansible.plugins.callback import CallbackBase
 
-_PREFIXES = ("SKIPPED", "RENDERED")
+_PREFIXES = ("SKIPPED", "RENDERED", "WARNING")
 
 
 def notices_from_result(result):

@@ -1,4 +1,4 @@
-"""run_summary collects SKIPPED:/RENDERED: notices and per-host changes."""
+"""run_summary collects SKIPPED:/RENDERED:/WARNING: notices and per-host changes."""
 
 from types import SimpleNamespace
 
@@ -15,6 +15,8 @@ def test_notices_from_plain_and_list_messages():
     assert notices_from_result({"msg": ["RENDERED: 2 files", "", "other"]}) == ["RENDERED: 2 files"]
     assert notices_from_result({"msg": "all good"}) == []
     assert notices_from_result({"changed": True}) == []
+    # operator-visible risks (a retired ingress controller, a public route without auth) reach the summary too
+    assert notices_from_result({"msg": "WARNING: chainops_ingress is nginx"}) == ["WARNING: chainops_ingress is nginx"]
 
 
 def test_changes_are_attributed_to_host_or_controller():
