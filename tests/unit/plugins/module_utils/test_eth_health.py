@@ -11,6 +11,7 @@ import time
 import pytest
 
 from eth_fakes import SECONDS_PER_SLOT
+from health_report import check, failed_names, verdict
 
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 
@@ -21,22 +22,6 @@ def free_port():
     port = sock.getsockname()[1]
     sock.close()
     return port
-
-
-def check(el=None, cl=None, criteria=None, **kw):
-    pair = h.Pair("p", h.Endpoint(el) if isinstance(el, str) else el, h.Endpoint(cl) if isinstance(cl, str) else cl)
-    kw.setdefault("request_timeout", 2.0)
-    return h.check_pairs([pair], criteria, **kw)[0]
-
-
-def verdict(report, name):
-    found = [v for v in report["criteria"] if v["criterion"] == name]
-    assert found, "criterion %s not evaluated: %s" % (name, [v["criterion"] for v in report["criteria"]])
-    return found[0]
-
-
-def failed_names(report):
-    return sorted(v["criterion"] for v in report["criteria"] if not v["ok"])
 
 
 # ---------------------------------------------------------------------------------------------------------------------

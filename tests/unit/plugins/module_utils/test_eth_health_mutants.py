@@ -7,27 +7,12 @@ import threading
 import time
 
 import pytest
+from health_report import check, failed_names, verdict
 
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health_sidecar as s
 
 EL_CRITERIA = [name for name in h.CRITERION_NAMES if h.CRITERION_CLIENT[name] == h.EXECUTION]
-
-
-def check(el=None, cl=None, criteria=None, **kw):
-    pair = h.Pair("p", h.Endpoint(el) if el else None, h.Endpoint(cl) if cl else None)
-    kw.setdefault("request_timeout", 2.0)
-    return h.check_pairs([pair], criteria, **kw)[0]
-
-
-def verdict(report, name):
-    found = [v for v in report["criteria"] if v["criterion"] == name]
-    assert found, "criterion %s not evaluated: %s" % (name, [v["criterion"] for v in report["criteria"]])
-    return found[0]
-
-
-def failed_names(report):
-    return sorted(v["criterion"] for v in report["criteria"] if not v["ok"])
 
 
 def _payload(block):
