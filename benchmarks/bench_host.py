@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _podman_ns import in_podman_namespace
+
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,20 +46,6 @@ def log(msg):
 
 def run(cmd, check=True, **kwargs):
     return subprocess.run(cmd, check=check, text=True, **kwargs)
-
-
-def in_podman_namespace():
-    """Re-run this script inside the shared podman mount namespace (scripts/in-podman-ns.sh) if needed."""
-    wrapper = ROOT / "scripts" / "in-podman-ns.sh"
-    if os.environ.get("CHAINOPS_IN_PODMAN_NS") == "1" or os.environ.get("CHAINOPS_BENCH_NS") == "1":
-        return
-    env = dict(os.environ, CHAINOPS_BENCH_NS="1")
-    if wrapper.exists():
-        command = [str(wrapper), sys.executable, __file__, *sys.argv[1:]]
-    else:
-        script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"'
-        command = ["unshare", "-m", "bash", "-c", script, "_", sys.executable, __file__, *sys.argv[1:]]
-    sys.exit(subprocess.run(command, env=env, check=False).returncode)
 
 
 def remove_hosts():
@@ -160,7 +148,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
     args = parser.parse_args()
-    in_podman_namespace()
+    in_podman_namespace(__file__)
     if not shutil.which("podman"):
         log("podman is not installed (scripts/bootstrap.sh installs it)")
         return 1

@@ -24,20 +24,14 @@ import sys
 import time
 from pathlib import Path
 
+from _podman_ns import in_podman_namespace
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.3
 
 
 def log(msg):
     print("bench_site_rerun: %s" % msg, file=sys.stderr, flush=True)
-
-
-def in_podman_namespace():
-    """Re-run this script inside the shared podman mount namespace (scripts/in-podman-ns.sh) if needed."""
-    if os.environ.get("CHAINOPS_IN_PODMAN_NS") == "1":
-        return
-    wrapper = ROOT / "scripts" / "in-podman-ns.sh"
-    sys.exit(subprocess.run([str(wrapper), sys.executable, __file__, *sys.argv[1:]], check=False).returncode)
 
 
 def lab(action):
@@ -75,7 +69,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--down", action="store_true", help="remove the lab afterwards")
     args = parser.parse_args()
-    in_podman_namespace()
+    in_podman_namespace(__file__)
     if not shutil.which("podman"):
         log("podman is not installed (scripts/bootstrap.sh installs it)")
         return 1
