@@ -40,6 +40,9 @@ DATA_MOUNT = "/data"
 ENGINE_URL = "http://127.0.0.1:8551"
 CHAIN_IDS = {"mainnet": 1, "hoodi": 560048, "sepolia": 11155111}
 PART_OF = "chainops-chain"
+# the shared Services' ports: what the edge routes (roles/ingress ingress_rpc_port / _ws_port) send to
+RPC_PORT = 8545
+WS_PORT = 8546
 PAIR_LABEL = "chain.chainops.io/pair"
 APP_LABELS = {"app.kubernetes.io/name": "chainops-pair", "app.kubernetes.io/part-of": PART_OF}
 
@@ -179,6 +182,11 @@ class _Client:
             raise ChainRenderError("chainops_chain_volume_sizes has no size for %s; add e.g. %s: 2Ti" % (self.name, self.name))
         self.size = spec.get("volume_size", sizes[self.name])
         self.api = _port_named(self.ports, "-rpc") if side == "execution" else _port_named(self.ports, "-rest")
+        # JSON-RPC over WebSocket: every execution profile opens it on a port of its own (the ws Service port)
+        self.ws = _port_named(self.ports, "-ws") if side == "execution" else None
+        if side == "execution" and self.ws is None:
+            raise ChainRenderError("client profile %s opens no WebSocket port (el-ws): the rpc Service's ws port and the edge's "
+                                   "WebSocket routes need one; add it to data/clients/%s.yml" % (self.name, self.name))
         self.metrics = _port_named(self.ports, "-metrics")
 
     def container(self, container_name, volume):
@@ -327,6 +335,7 @@ def _pair_objects(settings, pair, clients, address, index):
     }
     service_ports = [
         {"name": "rpc", "port": el.api["port"], "targetPort": el.api["name"], "protocol": "TCP"},
+        {"name": "ws", "port": el.ws["port"], "targetPort": el.ws["name"], "protocol": "TCP"},
         {"name": "beacon", "port": cl.api["port"], "targetPort": cl.api["name"], "protocol": "TCP"},
         {"name": "health", "port": SIDECAR_PORT, "targetPort": "health", "protocol": "TCP"},
     ]
@@ -385,6 +394,8 @@ def _policies(settings, clients_by_pair):
     for clients in clients_by_pair:
         for client in clients.values():
             named["rpc" if client.side == "execution" else "rest"].add(client.api["name"])
+            if client.ws:
+                named["rpc"].add(client.ws["name"])  # WebSocket JSON-RPC: the same sources as HTTP JSON-RPC
             if client.metrics:
                 named["metrics"].add(client.metrics["name"])
             for port in _ports([p for p in client.ports if p["scope"] == "p2p"]):
@@ -480,7 +491,8 @@ def chain_objects(settings):
     shared = [
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "rpc", "namespace": ns, "labels": labels},
          "spec": {"type": "ClusterIP", "selector": selector, "ports": [
-             {"name": "rpc", "port": 8545, "targetPort": "el-rpc", "protocol": "TCP"}]}},
+             {"name": "rpc", "port": RPC_PORT, "targetPort": "el-rpc", "protocol": "TCP"},
+             {"name": "ws", "port": WS_PORT, "targetPort": "el-ws", "protocol": "TCP"}]}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "beacon", "namespace": ns, "labels": labels},
          "spec": {"type": "ClusterIP", "selector": selector, "ports": [
              {"name": "beacon", "port": 5052, "targetPort": "cl-rest", "protocol": "TCP"}]}},

@@ -149,14 +149,44 @@ def test_engine_api_is_loopback_only(rendered):
         assert "127.0.0.1" in el_args
 
 
+# JSON-RPC namespace flags: HTTP, and WebSocket where the client has a flag of its own for it
+HTTP_API_FLAGS = ("--http.api=", "--rpc-http-api=", "--JsonRpc.EnabledModules=")
+WS_API_FLAGS = ("--ws.api=", "--rpc-ws-api=")
+# clients whose WebSocket endpoint serves the HTTP namespaces (no flag of its own; data/clients/<name>.yml says where)
+WS_SHARES_HTTP_API = {"erigon", "nethermind"}
+
+
 def test_only_eth_net_web3_on_routed_rpc(rendered):
-    flags = ("--http.api=", "--rpc-http-api=", "--JsonRpc.EnabledModules=")
     for pod in pods(rendered):
+        client = pod.labels["chain.chainops.io/execution"]
         args = pod.spec["containers"][0]["args"]
-        apis = [a.split("=", 1)[1] for a in args if a.startswith(flags)]
+        apis = [a.split("=", 1)[1] for a in args if a.startswith(HTTP_API_FLAGS)]
+        ws_apis = [a.split("=", 1)[1] for a in args if a.startswith(WS_API_FLAGS)]
         assert len(apis) == 1, (pod.name, args)
-        assert sorted(apis[0].lower().split(",")) == ["eth", "net", "web3"]
-        assert not any(a.startswith(("--ws", "--rpc-ws", "--JsonRpc.EnabledModules=Admin")) for a in args)
+        assert len(ws_apis) == (0 if client in WS_SHARES_HTTP_API else 1), (pod.name, args)
+        for value in apis + ws_apis:
+            assert sorted(value.lower().split(",")) == ["eth", "net", "web3"], (pod.name, value)
+        assert not any(a.startswith(("--JsonRpc.EnabledModules=Admin", "--JsonRpc.AdditionalRpcUrls")) for a in args)
+
+
+def test_websocket_json_rpc_port(rendered):
+    """Every execution client opens JSON-RPC over WebSocket on el-ws; the rpc Service and each pair's Service carry it
+    as port ws, on the number the edge's WebSocket routes send to (roles/ingress ingress_ws_port)."""
+    with open(os.path.join(REPO, "roles", "ingress", "defaults", "main.yml"), encoding="utf-8") as handle:
+        ingress = yaml.safe_load(handle)
+    services = {s["metadata"]["name"]: s for s in of_kind(rendered, "Service")}
+    shared = {p["name"]: p for p in services[ingress["ingress_rpc_service"]]["spec"]["ports"]}
+    assert shared["rpc"]["port"] == ingress["ingress_rpc_port"] and shared["rpc"]["targetPort"] == "el-rpc"
+    assert shared["ws"]["port"] == ingress["ingress_ws_port"] and shared["ws"]["targetPort"] == "el-ws"
+    assert ingress["ingress_ws_port"] != ingress["ingress_rpc_port"]
+    for pod in pods(rendered):
+        el = pod.spec["containers"][0]
+        by_name = {p["name"]: p["containerPort"] for p in el["ports"]}
+        assert "el-ws" in by_name and by_name["el-ws"] != by_name["el-rpc"], (pod.name, by_name)
+        # the client is told to listen on that port, on every interface
+        assert any(a.endswith("=%d" % by_name["el-ws"]) and ("ws" in a.lower() or "websocket" in a.lower()) for a in el["args"]), (pod.name, el["args"])
+        own = {p["name"]: p for p in services[pod.name]["spec"]["ports"]}
+        assert own["ws"]["targetPort"] == "el-ws" and own["ws"]["port"] == by_name["el-ws"]
 
 
 def test_probes(rendered):
@@ -262,6 +292,7 @@ def test_reachability_matrix(rendered):
     beacon_routes = [r for r in rendered["vars"].get("chainops_edge_routes", []) if r.get("kind") == "beacon"]
     expect = {
         "rpc": {"ingress", "health-check"},
+        "ws": {"ingress", "health-check"},
         "rest": {"monitoring", "validator", "health-check"} | ({"ingress"} if beacon_routes else set()),
         "metrics": {"monitoring"},
         "health": {"monitoring", "health-check"},
@@ -271,7 +302,7 @@ def test_reachability_matrix(rendered):
     for pod in pods(rendered):
         by_name = {name: (number, proto) for name, number, proto in pod.ports()}
         kinds = {
-            "rpc": [by_name["el-rpc"]], "rest": [by_name["cl-rest"]], "health": [by_name["health"]],
+            "rpc": [by_name["el-rpc"]], "ws": [by_name["el-ws"]], "rest": [by_name["cl-rest"]], "health": [by_name["health"]],
             "metrics": [v for k, v in by_name.items() if k.endswith("-metrics")],
             "p2p": [v for k, v in by_name.items() if "p2p" in k or "quic" in k or "disc" in k or "torrent" in k],
             "engine": [(8551, "TCP")],

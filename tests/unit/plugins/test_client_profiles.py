@@ -490,7 +490,7 @@ def test_mode_reason_keeps_test_only_profiles_off_real_inventories(profiles):
         (lambda d: d["args"].append({"arg": "--x", "source": "flags", "modes": ["prod"]}), r"modes must be a non-empty list"),
         (lambda d: d["args"].append({"arg": "--x", "source": "flags", "when": "nope"}), r"when names the unknown context variable 'nope'"),
         (lambda d: d["args"].append({"arg": "--x", "source": "flags", "sinse": "1.0.0"}), r"sinse is not a known key \(did you mean 'since'\?\)"),
-        (lambda d: d["ports"].append(dict(d["ports"][0])), r"ports\[4\]\.name 'el-p2p' is used twice"),
+        (lambda d: d["ports"].append(dict(d["ports"][0])), r"ports\[5\]\.name 'el-p2p' is used twice"),
         (lambda d: d["ports"][0].update(name="execution-p2p-port"), r"ports\[0\]\.name must be a Kubernetes port name"),
         (lambda d: d["ports"][0].update(protocols=["SCTP"]), r"ports\[0\]\.protocols must be a non-empty list of TCP/UDP"),
         (lambda d: d["run_as"].update(uid=0), r"run_as\.uid must be a non-root numeric id"),
