@@ -62,6 +62,17 @@ JWT_SCRIPT = (
     "    os.replace(p + '.new', p)\n" % JWT_FILE
 )
 
+# A profile's one-shot init step (Nimbus trustedNodeSync) runs once per data volume: the step runs only while the marker
+# file the profile names is absent under the client's data dir, and the marker is written only after the step
+# succeeded. Arguments: $1 the marker, then the init command and its args. Needs /bin/sh in the client's image.
+INIT_ONCE_SCRIPT = (
+    'marker="$1"; shift\n'
+    'if [ -e "$marker" ]; then echo "chainops: $marker exists, the one-shot init step already ran; skipping it"; exit 0; fi\n'
+    '"$@" || exit $?\n'
+    ': > "$marker"\n'
+    'echo "chainops: init step done, wrote $marker"\n'
+)
+
 REQUIRED = (
     "namespace", "network", "mode", "pairs", "p2p_pool", "storage_class", "volume_sizes", "sidecar_image", "sidecar_run_as",
     "priority_class", "priority_value", "ingress_namespace", "monitoring_namespace", "beacon_clients", "beacon_ingress",
@@ -271,7 +282,17 @@ def _pair_objects(settings, pair, clients, address, index):
             init = client.container(client.side + "-init", volume)
             for key in ("ports", "startupProbe", "livenessProbe"):
                 init.pop(key)
-            if client.profile["init"]["command"]:
+            marker = client.profile["init"].get("marker")
+            if marker:
+                # run once per data volume: the command must be explicit (no image entrypoint) to run under the guard
+                if not client.profile["init"]["command"]:
+                    raise ChainRenderError("client profile %s: init.marker needs init.command (the binary to run under the "
+                                           "run-once guard)" % client.name)
+                size = len(client.profile["init"]["command"])
+                init["command"] = ["/bin/sh", "-c", INIT_ONCE_SCRIPT, "chainops-init-once", "%s/%s/%s" % (DATA_MOUNT, client.name, marker)] \
+                    + client.init[:size]
+                init["args"] = client.init[size:]
+            elif client.profile["init"]["command"]:
                 init["command"], init["args"] = client.init[:len(client.profile["init"]["command"])], client.init[len(client.profile["init"]["command"]):]
             else:
                 init.pop("command", None)

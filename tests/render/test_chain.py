@@ -189,6 +189,52 @@ def test_websocket_json_rpc_port(rendered):
         assert own["ws"]["targetPort"] == "el-ws" and own["ws"]["port"] == by_name["el-ws"]
 
 
+def _run_init_once(command, marker, binary_body, tmp):
+    """Run a rendered init container's command (/bin/sh -c <guard> ...) here, with the marker moved into tmp and the
+    client binary replaced by a stand-in script; returns (exit code, calls the stand-in logged)."""
+    log = os.path.join(tmp, "calls.log")
+    fake = os.path.join(tmp, "client")
+    with open(fake, "w", encoding="utf-8") as handle:
+        handle.write('#!/bin/sh\necho "$*" >> %s\n%s\n' % (log, binary_body))
+    os.chmod(fake, 0o700)
+    argv = list(command)
+    assert argv[:2] == ["/bin/sh", "-c"]
+    argv[4] = marker
+    argv[5] = fake
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    calls = open(log, encoding="utf-8").read().splitlines() if os.path.exists(log) else []
+    return proc.returncode, calls
+
+
+def test_nimbus_checkpoint_sync_runs_once_per_data_volume(rendered, tmp_path):
+    """The rendered Nimbus init container runs trustedNodeSync only while the marker under its data dir is absent and
+    writes the marker only after success (the rendered guard is run here with a stand-in binary)."""
+    nimbus = [p for p in pods(rendered) if p.labels["chain.chainops.io/consensus"] == "nimbus"]
+    if rendered["inventory"] == "production-example":
+        assert nimbus, "the production example runs a Nimbus pair"
+    for pod in nimbus:
+        (init,) = [c for c in pod.spec["initContainers"] if c["name"] == "consensus-init"]
+        command, args = init["command"], init["args"]
+        mount = [m["mountPath"] for m in init["volumeMounts"] if m["name"] == "consensus-data"][0]
+        assert command[3] == "chainops-init-once" and command[4] == mount + "/nimbus/.chainops-trusted-node-sync", command
+        assert command[5:] == ["/home/user/nimbus_beacon_node"] and args[0] == "trustedNodeSync", (command, args)
+        assert "--data-dir=%s/nimbus" % mount in args
+        full = command + args
+        marker = str(tmp_path / "marker")
+        # a failing sync writes no marker and fails the init container (the kubelet retries it)
+        code, calls = _run_init_once(full, marker, "exit 3", str(tmp_path))
+        assert code == 3 and len(calls) == 1 and not os.path.exists(marker)
+        # the first successful start runs it and writes the marker ...
+        code, calls = _run_init_once(full, marker, "exit 0", str(tmp_path))
+        assert code == 0 and len(calls) == 2 and calls[-1] == " ".join(args) and os.path.exists(marker)
+        # ... and every later start skips it
+        for _restart in range(2):
+            code, calls = _run_init_once(full, marker, "exit 0", str(tmp_path))
+            assert code == 0 and len(calls) == 2
+        os.remove(marker)
+        os.remove(str(tmp_path / "calls.log"))
+
+
 def test_probes(rendered):
     for pod in pods(rendered):
         names = {name for name, _n, _p in pod.ports()}

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from ansible_collections.chainops.ethereum.plugins.filter import chain_objects as co
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _client_profiles as cp
 
 SETTINGS = {
     "namespace": "chainops-chain", "network": "mainnet", "mode": "public", "devnet": {}, "expected_chain_id": 0,
@@ -117,3 +118,36 @@ def test_gate_pairs_name_each_pair_service_and_its_ports():
     # the named ports exist on the rendered per-pair Service
     direct = build()["50-pair-reth-prysm"][1]
     assert {"rpc", "beacon"} <= {p["name"] for p in direct["spec"]["ports"]}
+
+
+def _profiles_with(change):
+    profiles = copy.deepcopy(cp.load_profiles())
+    change(profiles)
+    return profiles
+
+
+def test_an_execution_profile_without_a_websocket_port_is_refused():
+    def drop_ws(profiles):
+        profiles["geth"]["ports"] = [p for p in profiles["geth"]["ports"] if p["name"] != "el-ws"]
+        profiles["geth"]["args"] = [a for a in profiles["geth"]["args"] if "ws_port" not in a.get("arg", "")]
+
+    with pytest.raises(co.ChainRenderError, match=r"geth opens no WebSocket port \(el-ws\)"):
+        build(profiles=_profiles_with(drop_ws))
+    files = build()
+    rpc = [s for s in files["30-services"] if s["metadata"]["name"] == "rpc"][0]
+    assert [(p["name"], p["port"], p["targetPort"]) for p in rpc["spec"]["ports"]] == [("rpc", 8545, "el-rpc"), ("ws", 8546, "el-ws")]
+
+
+def test_a_run_once_init_needs_an_explicit_command():
+    pairs = [dict(SETTINGS["pairs"][0], consensus={"client": "nimbus", "version": "v26.10.2", "checkpoint_sync_url": "https://cp.example"})]
+    sizes = dict(SETTINGS["volume_sizes"], nimbus="300Gi")
+    read_only = dict(SETTINGS["read_only_root"], nimbus=True)
+    init = build(pairs=pairs, volume_sizes=sizes, read_only_root=read_only)["50-pair-geth-lodestar"][0]["spec"]["template"]["spec"]["initContainers"][1]
+    assert init["command"][:2] == ["/bin/sh", "-c"] and init["command"][4:] == ["/data/nimbus/.chainops-trusted-node-sync", "/home/user/nimbus_beacon_node"]
+    assert init["args"][0] == "trustedNodeSync"
+
+    def entrypoint_only(profiles):
+        profiles["nimbus"]["init"]["command"] = []
+
+    with pytest.raises(co.ChainRenderError, match="nimbus: init.marker needs init.command"):
+        build(pairs=pairs, volume_sizes=sizes, read_only_root=read_only, profiles=_profiles_with(entrypoint_only))

@@ -343,7 +343,9 @@ def test_client_specific_quirk_flags(profiles):
 
 def test_nimbus_checkpoint_sync_is_a_one_shot_init(profiles):
     init = cp.render_init(profiles["nimbus"], "26.9.1", PUBLIC)
+    assert profiles["nimbus"]["init"]["marker"] == ".chainops-trusted-node-sync"  # the chain layer runs it once (docs/chain.md)
     assert init == [
+        "/home/user/nimbus_beacon_node",
         "trustedNodeSync",
         "--network=mainnet",
         "--data-dir=/data/chain",
