@@ -148,8 +148,11 @@ def _check_p2p(view, pairs, problems):
     free = len(in_pool - set(seen))
     needing = sum(1 for p in pairs if "p2p_address" not in p)
     if needing > free:
-        problems.add("metallb_pools", "the p2p pool has %d free addresses for %d pairs without p2p_address" % (free, needing),
-                     "enlarge the p2p pool to at least %d addresses" % (needing + len(seen)))
+        # the one check of the pool's size (the platform checks leave it here): usable addresses of the pool the P2P
+        # Services name, less those pinned by a pair's p2p_address
+        problems.add("metallb_pools", "the p2p pool (%s) has %d free addresses for %d pairs without p2p_address (each pair needs its own "
+                     "stable P2P address)" % (", ".join(map(str, pool[0]["addresses"])), free, needing),
+                     "enlarge the p2p pool to at least %d usable addresses" % (needing + len(seen)))
 
 
 def _check_pair_names(pairs, problems):

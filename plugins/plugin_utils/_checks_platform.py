@@ -3,8 +3,9 @@
 """Private to chainops.ethereum: preflight checks of the platform layer (controller only).
 
 MetalLB pools (``metallb_pools``): shape and keys, addresses against the networks, the nodes, the VIP, the
-pod/service CIDRs and each other, and sizes against what uses them (the pairs' P2P addresses, the ingress).
-Reads ``view.context`` left by the hosts checks; leaves ``view.context["p2p_pool_size"]``.
+pod/service CIDRs and each other. Reads ``view.context`` left by the hosts checks. Whether the p2p pool is large
+enough for the pairs is the chain layer's check (_checks_chain: the usable addresses of the pool named p2p, less
+the pairs' pinned p2p_address), the one rule for it.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ POOL_KEYS = ("name", "network", "addresses")
 
 
 def check_pools(view, problems):
-    """Leaves view.context["p2p_pool_size"]: addresses in pools announced on p2p (None if unknown)."""
-    view.context["p2p_pool_size"] = None
     context = view.context
     nets, addresses, vip = context.get("nets", {}), context.get("addresses", {}), context.get("vip")
     cluster, service = context.get("cluster", []), context.get("service", [])
@@ -48,7 +47,6 @@ def check_pools(view, problems):
 
     parsed = []  # (index, name, IPSet)
     names = {}
-    p2p_size = 0
     complete = True
     node_points = []
     for host, found in addresses.items():
@@ -143,8 +141,6 @@ def check_pools(view, problems):
                     "give every pool its own addresses",
                 )
         parsed.append((index, name if isinstance(name, str) and name else "?", pool_set))
-        if kind == "p2p":
-            p2p_size += pool_set.size
     for name, indexes in names.items():
         if len(indexes) > 1:
             problems.add(
@@ -156,20 +152,7 @@ def check_pools(view, problems):
             "has no pool on network mgmt: the ingress and other management-side LoadBalancer Services get their address from it",
             "add a pool with network: mgmt, e.g. {name: api, network: mgmt, addresses: [10.10.0.200-10.10.0.220]}",
         )
-    view.context["p2p_pool_size"] = p2p_size if complete else None
     return None
-
-
-def check_pool_sizes(view, problems):
-    p2p_size = view.context.get("p2p_pool_size")
-    pair_count = view.context.get("pair_count")
-    if p2p_size is not None and pair_count and p2p_size < pair_count:
-        problems.add(
-            "metallb_pools",
-            "the pools announced on p2p hold %d addresses but chainops_pairs has %d pairs (each pair needs its own stable P2P address)"
-            % (p2p_size, pair_count),
-            "add a pool with network: p2p, or enlarge it to at least %d addresses" % pair_count,
-        )
 
 
 def check(view, problems):

@@ -98,7 +98,7 @@ __all__ = [
 # Other check modules import the helpers above from here (_MISSING, _SKIP, show, parse_address, ...): keep them.
 
 # (layer, check) in the order they run: later checks read what earlier ones left in view.context
-# (hosts: nets, addresses, vip, cluster, service; platform: p2p_pool_size; chain: pair_count).
+# (hosts: nets, addresses, vip, cluster, service; chain: pair_count).
 LAYER_CHECKS = [
     ("hosts", _checks_hosts.check),
     ("hosts", _checks_firewall.check_firewall),
@@ -110,7 +110,6 @@ LAYER_CHECKS = [
     ("platform", _checks_edge.check_edge),
     ("chain", _checks_pairs.check),
     ("chain", _checks_chain.check_chain),
-    ("platform", _checks_platform.check_pool_sizes),
     ("cluster", _checks_cluster.check_taints),
     ("secrets", _checks_secrets.check),
     ("variables", _checks_variables.check),
