@@ -67,3 +67,8 @@ def prod(start_controlplane):
     cp = start_controlplane("production-example")
     yield cp
     start_controlplane.finish(cp)
+
+
+# Opt-in: MetalLB's controller (scripts/metallb-controller.sh) is not built by `make bootstrap` (its cold build is
+# too long for the ladder), so test_metallb_controller.py is collected only with CHAINOPS_METALLB_CONTROLLER=1.
+collect_ignore = [] if os.environ.get("CHAINOPS_METALLB_CONTROLLER") == "1" else ["test_metallb_controller.py"]
