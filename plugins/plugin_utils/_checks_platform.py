@@ -2,12 +2,19 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private to chainops.ethereum: preflight checks of the platform layer (controller only).
 
-MetalLB pools (``metallb_pools``): shape and keys, addresses against the networks, the nodes, the VIP, the
-pod/service CIDRs and each other, and sizes against what uses them (the pairs' P2P addresses, the ingress).
+Who provides LoadBalancers and ingress (``chainops_loadbalancer``, ``chainops_ingress``) against the k3s packaged
+components the cluster layer leaves out (``k3s_server_disable``, derived from those two unless set); MetalLB pools
+(``metallb_pools``): shape and keys, addresses against the networks, the nodes, the VIP, the pod/service CIDRs and
+each other, and sizes against what uses them (the pairs' P2P addresses, the ingress).
 Reads ``view.context`` left by the hosts checks; leaves ``view.context["p2p_pool_size"]``.
 """
 
 from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tarfile
 
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     POOL_NETWORKS,
@@ -27,6 +34,148 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
 
 # The keys of one pool that the platform layer reads.
 POOL_KEYS = ("name", "network", "addresses")
+# chainops_loadbalancer: metallb (the platform layer installs MetalLB) or k3s (k3s's packaged servicelb stays).
+LOADBALANCERS = ("metallb", "k3s")
+# chainops_ingress: the collection's controllers, k3s (k3s's packaged Traefik stays) or none (no ingress at all).
+OWN_INGRESSES = ("nginx", "traefik")
+INGRESS_CHOICES = OWN_INGRESSES + ("k3s", "none")
+
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# the collection's charts: variable prefix -> (chart name in Chart.yaml, role whose defaults pin the version)
+CHARTS = {
+    "metallb_chart": ("metallb", "metallb"),
+    "cert_manager_chart": ("cert-manager", "cert_manager"),
+    "ingress_nginx_chart": ("ingress-nginx", "ingress"),
+    "ingress_traefik_chart": ("traefik", "ingress"),
+}
+
+
+def _value(view, name, default):
+    value = view.get(name)
+    return default if value is _MISSING else value
+
+
+def _pinned_version(view, prefix):
+    """<prefix>_version from the inventory, else the role's default (None when neither is readable)."""
+    version = view.get(prefix + "_version")
+    if isinstance(version, str):
+        return version
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel - PyYAML ships with ansible-core
+    except ImportError:  # pragma: no cover
+        return None
+    root = view.options.get("collection_root") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.join(root, "roles", CHARTS[prefix][1], "defaults", "main.yml")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            version = (yaml.safe_load(handle) or {}).get(prefix + "_version")
+    except OSError:
+        return None
+    return version if isinstance(version, str) else None
+
+
+def _archive_chart(path):
+    """(name, version) from the archive's <chart>/Chart.yaml, or (None, reason)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive.getmembers():
+                parts = member.name.strip("/").split("/")
+                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                    meta = yaml.safe_load(archive.extractfile(member).read()) or {}
+                    return meta.get("name"), str(meta.get("version"))
+    except (tarfile.TarError, OSError, EOFError, yaml.YAMLError) as exc:
+        return None, "cannot be read as a gzip tar archive (%s)" % type(exc).__name__
+    return None, "holds no <chart>/Chart.yaml (not a packaged Helm chart)"
+
+
+def check_chart(view, problems, prefix):
+    """An air-gapped chart (<prefix>_file, <prefix>_sha256): the checksum given, the archive on the controller with that
+    checksum, and inside it the chart and version the collection pins. Nothing to check without <prefix>_file."""
+    chart_file = _value(view, prefix + "_file", "")
+    chart_sum = _value(view, prefix + "_sha256", "")
+    if not chart_file or chart_file is _SKIP or chart_sum is _SKIP:
+        return
+    if not isinstance(chart_file, str):
+        problems.add(prefix + "_file", "is %s, not a path" % _type_name(chart_file), "give the chart archive's path on the controller")
+        return
+    if not isinstance(chart_sum, str) or not SHA256_RE.match(chart_sum):
+        problems.add(prefix + "_sha256", "is %s; an air-gapped %s_file needs its checksum" % ("missing" if not chart_sum else show(chart_sum), prefix),
+                     "set %s_sha256 to the output of sha256sum %s (64 lowercase hex characters)" % (prefix, chart_file))
+        return
+    version = _pinned_version(view, prefix)
+    bring = "bring the %s chart archive%s (helm pull) to the controller" % (CHARTS[prefix][0], " of version %s" % version if version else "")
+    if not os.path.isfile(chart_file):
+        problems.add(prefix + "_file", "%s is not a file on the controller" % show(chart_file), bring + " and give its path")
+        return
+    digest = hashlib.sha256()
+    with open(chart_file, "rb") as handle:
+        for block in iter(lambda: handle.read(1048576), b""):
+            digest.update(block)
+    if digest.hexdigest() != chart_sum:
+        problems.add(prefix + "_sha256", "is not the sha256 of %s (that file has %s)" % (chart_file, digest.hexdigest()),
+                     "check where the archive came from, then set %s_sha256 to the checksum of the archive you trust" % prefix)
+        return
+    name, found = _archive_chart(chart_file)
+    if name is None:
+        problems.add(prefix + "_file", "%s %s" % (show(chart_file), found), bring)
+    elif name != CHARTS[prefix][0] or (version and found != version):
+        problems.add(prefix + "_file", "%s holds chart %s %s, not %s %s" % (show(chart_file), show(name), found, CHARTS[prefix][0], version),
+                     bring + " (or set %s_version to the archive's version)" % prefix)
+
+
+def _disable_problem(problems, disabled, component, replaced, choice, fix):
+    """One contradiction between k3s_server_disable and a platform choice."""
+    if replaced and component not in disabled:
+        problems.add("k3s_server_disable", "keeps k3s's packaged %s although %s" % (component, choice),
+                     "add %s to k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % (component, fix))
+    elif not replaced and component in disabled:
+        problems.add("k3s_server_disable", "leaves out k3s's packaged %s although %s" % (component, choice),
+                     "remove %s from k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % (component, fix))
+
+
+def check_components(view, problems):
+    """chainops_loadbalancer and chainops_ingress choose who serves LoadBalancer Services and ingress; the cluster layer
+    leaves out the k3s packaged component each replaces. An explicit k3s_server_disable must agree with them."""
+    balancer = _value(view, "chainops_loadbalancer", "metallb")
+    ingress = _value(view, "chainops_ingress", "nginx")
+    if balancer is not _SKIP and balancer not in LOADBALANCERS:
+        problems.add("chainops_loadbalancer", "%s is not a LoadBalancer provider of this collection" % show(balancer),
+                     "set chainops_loadbalancer to metallb (the platform layer installs MetalLB) or k3s (keep k3s's servicelb)")
+        balancer = _SKIP
+    if ingress is not _SKIP and ingress not in INGRESS_CHOICES:
+        ingress = _SKIP  # _checks_edge names it
+    if balancer == "k3s" and ingress in OWN_INGRESSES:
+        problems.add("chainops_ingress", "is %s, whose LoadBalancer address comes from MetalLB's api pool, but chainops_loadbalancer is k3s" % ingress,
+                     "set chainops_loadbalancer: metallb, or chainops_ingress: k3s (k3s's packaged Traefik) or none")
+    if balancer == "k3s":
+        pairs = view.get("chainops_pairs")
+        if isinstance(pairs, list) and pairs:
+            problems.add("chainops_loadbalancer", "is k3s but chainops_pairs has %d pair(s), whose P2P Services take fixed addresses from MetalLB's p2p pool" % len(pairs),
+                         "set chainops_loadbalancer: metallb (servicelb cannot give each pair its own address)")
+    disabled = view.get("k3s_server_disable")
+    if disabled in (_MISSING, _SKIP):
+        return  # derived from the two choices by roles/k3s_server, consistent by construction
+    if not isinstance(disabled, list) or not all(isinstance(item, str) for item in disabled):
+        problems.add("k3s_server_disable", "is %s, not a list of component names" % show(disabled),
+                     "list k3s packaged components such as servicelb, traefik, metrics-server (or remove it to derive it)")
+        return
+    if balancer is not _SKIP:
+        _disable_problem(problems, disabled, "servicelb", balancer == "metallb",
+                         "chainops_loadbalancer is %s%s" % (balancer, ": MetalLB and servicelb would both answer for every LoadBalancer Service"
+                                                            if balancer == "metallb" else ", so no LoadBalancer Service would get an address"),
+                         "or set chainops_loadbalancer: %s" % ("k3s" if balancer == "metallb" else "metallb"))
+    if ingress is not _SKIP:
+        replaced = ingress != "k3s"
+        if ingress in OWN_INGRESSES:
+            choice = "chainops_ingress is %s: both controllers would claim ports 80 and 443 on the api pool, and k3s's Traefik CRDs clash with the chart's" % ingress
+        elif ingress == "none":
+            choice = "chainops_ingress is none (no ingress controller at all)"
+        else:
+            choice = "chainops_ingress is k3s, so no ingress controller would run"
+        _disable_problem(problems, disabled, "traefik", replaced, choice,
+                         "or set chainops_ingress: %s" % ("k3s" if replaced else "nginx or traefik"))
 
 
 def check_pools(view, problems):
@@ -38,6 +187,11 @@ def check_pools(view, problems):
     pools = view.get("metallb_pools")
     if pools is _SKIP:
         return None
+    if view.get("chainops_loadbalancer") == "k3s":
+        if pools is not _MISSING and pools != []:
+            problems.add("metallb_pools", "is set but chainops_loadbalancer is k3s, so no MetalLB runs to announce the pools",
+                         "remove metallb_pools (or set it to []), or set chainops_loadbalancer: metallb")
+        return None  # chainops_pairs is refused with k3s (check_components)
     example = "[{name: api, network: mgmt, addresses: [10.10.0.200-10.10.0.220]}, {name: p2p, network: p2p, addresses: [192.0.2.128/28]}]"
     if pools is _MISSING:
         problems.add("metallb_pools", "is missing", "list the LoadBalancer pools, e.g. " + example)
@@ -173,4 +327,5 @@ def check_pool_sizes(view, problems):
 
 
 def check(view, problems):
+    check_components(view, problems)
     check_pools(view, problems)
