@@ -32,6 +32,11 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
     unknown_key_problems,
 )
 
+try:
+    import yaml
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
+    yaml = None
+
 # The keys of one pool that the platform layer reads.
 POOL_KEYS = ("name", "network", "addresses")
 # chainops_loadbalancer: metallb (the platform layer installs MetalLB) or k3s (k3s's packaged servicelb stays).
@@ -61,9 +66,7 @@ def _pinned_version(view, prefix):
     version = view.get(prefix + "_version")
     if isinstance(version, str):
         return version
-    try:
-        import yaml  # pylint: disable=import-outside-toplevel - PyYAML ships with ansible-core
-    except ImportError:  # pragma: no cover
+    if yaml is None:  # pragma: no cover
         return None
     root = view.options.get("collection_root") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = os.path.join(root, "roles", CHARTS[prefix][1], "defaults", "main.yml")
@@ -77,7 +80,8 @@ def _pinned_version(view, prefix):
 
 def _archive_chart(path):
     """(name, version) from the archive's <chart>/Chart.yaml, or (None, reason)."""
-    import yaml  # pylint: disable=import-outside-toplevel
+    if yaml is None:  # pragma: no cover
+        return None, "cannot be read without PyYAML"
     try:
         with tarfile.open(path, "r:gz") as archive:
             for member in archive.getmembers():
@@ -125,7 +129,7 @@ def check_chart(view, problems, prefix):
                      bring + " (or set %s_version to the archive's version)" % prefix)
 
 
-def _disable_problem(problems, disabled, component, replaced, choice, fix):
+def _disable_problem(problems, disabled, component, *, replaced, choice, fix):
     """One contradiction between k3s_server_disable and a platform choice."""
     if replaced and component not in disabled:
         problems.add("k3s_server_disable", "keeps k3s's packaged %s although %s" % (component, choice),
@@ -152,7 +156,8 @@ def check_components(view, problems):
     if balancer == "k3s":
         pairs = view.get("chainops_pairs")
         if isinstance(pairs, list) and pairs:
-            problems.add("chainops_loadbalancer", "is k3s but chainops_pairs has %d pair(s), whose P2P Services take fixed addresses from MetalLB's p2p pool" % len(pairs),
+            problems.add("chainops_loadbalancer",
+                         "is k3s but chainops_pairs has %d pair(s), whose P2P Services take fixed addresses from MetalLB's p2p pool" % len(pairs),
                          "set chainops_loadbalancer: metallb (servicelb cannot give each pair its own address)")
     disabled = view.get("k3s_server_disable")
     if disabled in (_MISSING, _SKIP):
@@ -162,20 +167,21 @@ def check_components(view, problems):
                      "list k3s packaged components such as servicelb, traefik, metrics-server (or remove it to derive it)")
         return
     if balancer is not _SKIP:
-        _disable_problem(problems, disabled, "servicelb", balancer == "metallb",
-                         "chainops_loadbalancer is %s%s" % (balancer, ": MetalLB and servicelb would both answer for every LoadBalancer Service"
-                                                            if balancer == "metallb" else ", so no LoadBalancer Service would get an address"),
-                         "or set chainops_loadbalancer: %s" % ("k3s" if balancer == "metallb" else "metallb"))
+        why = (": MetalLB and servicelb would both answer for every LoadBalancer Service" if balancer == "metallb"
+               else ", so no LoadBalancer Service would get an address")
+        _disable_problem(problems, disabled, "servicelb", replaced=balancer == "metallb", choice="chainops_loadbalancer is %s%s" % (balancer, why),
+                         fix="or set chainops_loadbalancer: %s" % ("k3s" if balancer == "metallb" else "metallb"))
     if ingress is not _SKIP:
         replaced = ingress != "k3s"
         if ingress in OWN_INGRESSES:
-            choice = "chainops_ingress is %s: both controllers would claim ports 80 and 443 on the api pool, and k3s's Traefik CRDs clash with the chart's" % ingress
+            choice = ("chainops_ingress is %s: both controllers would claim ports 80 and 443, and k3s's Traefik CRDs clash with the chart's"
+                      % ingress)
         elif ingress == "none":
             choice = "chainops_ingress is none (no ingress controller at all)"
         else:
             choice = "chainops_ingress is k3s, so no ingress controller would run"
-        _disable_problem(problems, disabled, "traefik", replaced, choice,
-                         "or set chainops_ingress: %s" % ("k3s" if replaced else "nginx or traefik"))
+        _disable_problem(problems, disabled, "traefik", replaced=replaced, choice=choice,
+                         fix="or set chainops_ingress: %s" % ("k3s" if replaced else "nginx or traefik"))
 
 
 def check_pools(view, problems):
