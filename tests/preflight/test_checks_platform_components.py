@@ -201,3 +201,32 @@ def test_every_chart_archive_is_checked(tmp_path, prefix, chart, version, extra)
     # an archive of another version is right when the inventory pins that version
     assert _chart_problems(prefix, extra, **{prefix + "_file": str(old), prefix + "_sha256": hashlib.sha256(old.read_bytes()).hexdigest(),
                                              prefix + "_version": "0.0.1"}) == []
+
+
+# --- the whole preflight accepts each legitimate choice (the variable-name check knows every new variable) -----
+
+def _whole(tmp_path, **variables):
+    from _corpus import BASE, flatten, load_yaml  # noqa: PLC0415 - the corpus helpers live beside this file
+
+    tree = load_yaml(BASE)
+    tree["all"]["vars"].update(variables)
+    hostvars, groups = flatten(tree)
+    return checks.check_inventory_report(hostvars, groups)
+
+
+def test_whole_preflight_accepts_each_choice(tmp_path):
+    archive = tmp_path / "cert-manager-v1.21.1.tgz"
+    digest = _archive(archive, "cert-manager", "v1.21.1")
+    traefik = tmp_path / "traefik-41.3.0.tgz"
+    traefik_digest = _archive(traefik, "traefik", "41.3.0")
+    for variables in (
+        {"chainops_ingress": "k3s"},
+        {"chainops_ingress": "none", "k3s_server_disable": ["servicelb", "traefik", "metrics-server"]},
+        {"chainops_loadbalancer": "metallb", "chainops_ingress": "traefik", "chainops_ingress_address": "10.20.0.215",
+         "cert_manager_chart_file": str(archive), "cert_manager_chart_sha256": digest,
+         "ingress_traefik_chart_file": str(traefik), "ingress_traefik_chart_sha256": traefik_digest},
+    ):
+        assert _whole(tmp_path, **variables) == ([], []), variables
+    # and a misspelt new variable is named with the intended one
+    problems, _notices = _whole(tmp_path, chainops_ingres_address="10.20.0.215")
+    assert any(line.startswith("chainops_ingres_address:") and "chainops_ingress_address" in line for line in problems), problems
