@@ -142,6 +142,16 @@ def _disable_problem(problems, disabled, component, *, replaced, choice, fix):
 def check_components(view, problems):
     """chainops_loadbalancer and chainops_ingress choose who serves LoadBalancer Services and ingress; the cluster layer
     leaves out the k3s packaged component each replaces. An explicit k3s_server_disable must agree with them."""
+    for name in ("chainops_loadbalancer", "chainops_ingress", "k3s_server_disable"):
+        # every server must render the same disable list: one value per cluster
+        seen = {}
+        for host in view.hosts:
+            value = view.host_get(host, name)
+            if value is not _SKIP:
+                seen.setdefault("unset" if value is _MISSING else show(value), []).append(host)
+        if len(seen) > 1:
+            problems.add(name, "differs between hosts (%s)" % "; ".join("%s: %s" % (v, ", ".join(h)) for v, h in sorted(seen.items())),
+                         "set it once in group_vars/all: the servers' k3s disable list follows it")
     balancer = _value(view, "chainops_loadbalancer", "metallb")
     ingress = _value(view, "chainops_ingress", "nginx")
     if balancer is not _SKIP and balancer not in LOADBALANCERS:

@@ -355,7 +355,8 @@ def test_lab_renders_the_edge(tmp_path):
     ({"cert_manager_issuers": ["acme-dns01"], "cert_manager_acme_email": "ops@example.net"}, ["cert_manager_dns01_cloudflare_api_token is not set"]),
     ({"chainops_ingress": "haproxy"}, ["chainops_ingress must be nginx, traefik, k3s or none"]),
     ({"chainops_ingress_address": "10.10.0.205/32"}, ["chainops_ingress_address (got 10.10.0.205/32) one IP address of the api pool"]),
-    ({"chainops_ingress": "k3s", "chainops_edge_routes": [ROUTES[0]]}, ["chainops_edge_routes lists 1 route(s) but chainops_ingress is k3s"]),
+    ({"chainops_ingress": "k3s", "chainops_edge_routes": [ROUTES[0]], "cert_manager_issuers": ["private-ca"]},
+     ["chainops_edge_routes lists 1 route(s) but chainops_ingress is k3s"]),
     ({"chainops_ingress": "none", "cert_manager_issuers": ["acme-http01"], "cert_manager_acme_email": "ops@example.net"},
      ["cert_manager_issuers has acme-http01 but chainops_ingress is none"]),
 ])
