@@ -433,8 +433,6 @@ def check_edge(view, problems):
     if ingress in ("k3s", "none"):
         _check_without_controller(view, ingress, problems)
         return
-    if view.get("chainops_loadbalancer") == "k3s":
-        return  # _checks_platform refuses the collection's controller without MetalLB
     _check_address(view, _check_pool(view, problems), problems)
 
     routes = _value(view, "chainops_edge_routes", [])

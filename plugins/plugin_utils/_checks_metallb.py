@@ -78,13 +78,6 @@ def _check_peer(index, peer, pool_names, problems):
 
 
 def check_metallb(view, problems):
-    if view.get("chainops_loadbalancer") == "k3s":
-        # MetalLB is not installed: a MetalLB setting would silently do nothing (metallb_pools: _checks_platform)
-        for name in sorted(n for n in view.variables if isinstance(n, str) and n.startswith("metallb_") and n != "metallb_pools"):
-            if view.get(name) is not _MISSING:
-                problems.add(name, "is set but chainops_loadbalancer is k3s, so MetalLB is not installed and it would do nothing",
-                             "remove %s, or set chainops_loadbalancer: metallb" % name)
-        return
     mode = view.get("metallb_mode")
     if mode is _SKIP:
         return

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private to chainops.ethereum: preflight checks of the platform layer (controller only).
 
-Who provides LoadBalancers and ingress (``chainops_loadbalancer``, ``chainops_ingress``) against the k3s packaged
-components the cluster layer leaves out (``k3s_server_disable``, derived from those two unless set); MetalLB pools
+The k3s packaged components the cluster layer leaves out (``k3s_server_disable``, derived from the platform layer
+unless set) against what the platform layer runs (MetalLB always, the ``chainops_ingress`` choice); the air-gapped
+chart archives of every chart of the layer (``check_chart``); MetalLB pools
 (``metallb_pools``): shape and keys, addresses against the networks, the nodes, the VIP, the pod/service CIDRs and
 each other, and sizes against what uses them (the pairs' P2P addresses, the ingress).
 Reads ``view.context`` left by the hosts checks; leaves ``view.context["p2p_pool_size"]``.
@@ -39,8 +40,6 @@ except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
 
 # The keys of one pool that the platform layer reads.
 POOL_KEYS = ("name", "network", "addresses")
-# chainops_loadbalancer: metallb (the platform layer installs MetalLB) or k3s (k3s's packaged servicelb stays).
-LOADBALANCERS = ("metallb", "k3s")
 # chainops_ingress: the collection's controllers, k3s (k3s's packaged Traefik stays) or none (no ingress at all).
 OWN_INGRESSES = ("nginx", "traefik")
 INGRESS_CHOICES = OWN_INGRESSES + ("k3s", "none")
@@ -140,10 +139,10 @@ def _disable_problem(problems, disabled, component, *, replaced, choice, fix):
 
 
 def check_components(view, problems):
-    """chainops_loadbalancer and chainops_ingress choose who serves LoadBalancer Services and ingress; the cluster layer
-    leaves out the k3s packaged component each replaces. An explicit k3s_server_disable must agree with them."""
-    for name in ("chainops_loadbalancer", "chainops_ingress", "k3s_server_disable"):
-        # every server must render the same disable list: one value per cluster
+    """The platform layer always runs MetalLB (the pairs' P2P addresses come from its p2p pool), so k3s's servicelb is
+    left out; chainops_ingress chooses the ingress, and k3s's packaged Traefik is left out unless it is k3s. An explicit
+    k3s_server_disable must agree with that, and every server must see the same values."""
+    for name in ("chainops_ingress", "k3s_server_disable"):
         seen = {}
         for host in view.hosts:
             value = view.host_get(host, name)
@@ -152,46 +151,36 @@ def check_components(view, problems):
         if len(seen) > 1:
             problems.add(name, "differs between hosts (%s)" % "; ".join("%s: %s" % (v, ", ".join(h)) for v, h in sorted(seen.items())),
                          "set it once in group_vars/all: the servers' k3s disable list follows it")
-    balancer = _value(view, "chainops_loadbalancer", "metallb")
     ingress = _value(view, "chainops_ingress", "nginx")
-    if balancer is not _SKIP and balancer not in LOADBALANCERS:
-        problems.add("chainops_loadbalancer", "%s is not a LoadBalancer provider of this collection" % show(balancer),
-                     "set chainops_loadbalancer to metallb (the platform layer installs MetalLB) or k3s (keep k3s's servicelb)")
-        balancer = _SKIP
     if ingress is not _SKIP and ingress not in INGRESS_CHOICES:
         ingress = _SKIP  # _checks_edge names it
-    if balancer == "k3s" and ingress in OWN_INGRESSES:
-        problems.add("chainops_ingress", "is %s, whose LoadBalancer address comes from MetalLB's api pool, but chainops_loadbalancer is k3s" % ingress,
-                     "set chainops_loadbalancer: metallb, or chainops_ingress: k3s (k3s's packaged Traefik) or none")
-    if balancer == "k3s":
-        pairs = view.get("chainops_pairs")
-        if isinstance(pairs, list) and pairs:
-            problems.add("chainops_loadbalancer",
-                         "is k3s but chainops_pairs has %d pair(s), whose P2P Services take fixed addresses from MetalLB's p2p pool" % len(pairs),
-                         "set chainops_loadbalancer: metallb (servicelb cannot give each pair its own address)")
     disabled = view.get("k3s_server_disable")
     if disabled in (_MISSING, _SKIP):
-        return  # derived from the two choices by roles/k3s_server, consistent by construction
+        return  # derived by roles/k3s_server, consistent by construction
     if not isinstance(disabled, list) or not all(isinstance(item, str) for item in disabled):
         problems.add("k3s_server_disable", "is %s, not a list of component names" % show(disabled),
                      "list k3s packaged components such as servicelb, traefik, metrics-server (or remove it to derive it)")
         return
-    if balancer is not _SKIP:
-        why = (": MetalLB and servicelb would both answer for every LoadBalancer Service" if balancer == "metallb"
-               else ", so no LoadBalancer Service would get an address")
-        _disable_problem(problems, disabled, "servicelb", replaced=balancer == "metallb", choice="chainops_loadbalancer is %s%s" % (balancer, why),
-                         fix="or set chainops_loadbalancer: %s" % ("k3s" if balancer == "metallb" else "metallb"))
-    if ingress is not _SKIP:
-        replaced = ingress != "k3s"
-        if ingress in OWN_INGRESSES:
-            choice = ("chainops_ingress is %s: both controllers would claim ports 80 and 443, and k3s's Traefik CRDs clash with the chart's"
-                      % ingress)
-        elif ingress == "none":
-            choice = "chainops_ingress is none (no ingress controller at all)"
-        else:
-            choice = "chainops_ingress is k3s, so no ingress controller would run"
-        _disable_problem(problems, disabled, "traefik", replaced=replaced, choice=choice,
-                         fix="or set chainops_ingress: %s" % ("k3s" if replaced else "nginx or traefik"))
+    if "servicelb" not in disabled:
+        problems.add("k3s_server_disable", "keeps k3s's packaged servicelb although the platform layer runs MetalLB: both would answer for "
+                     "every LoadBalancer Service, and only MetalLB gives each pair its fixed P2P address",
+                     "add servicelb to k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it")
+    if ingress is _SKIP:
+        return
+    replaced = ingress != "k3s"
+    if ingress in OWN_INGRESSES:
+        choice = "chainops_ingress is %s: both controllers would claim ports 80 and 443, and k3s's Traefik CRDs clash with the chart's" % ingress
+    elif ingress == "none":
+        choice = "chainops_ingress is none (no ingress controller at all)"
+    else:
+        choice = "chainops_ingress is k3s, so no ingress controller would run"
+    fix = "or set chainops_ingress: %s" % ("k3s" if replaced else "nginx or traefik")
+    if replaced and "traefik" not in disabled:
+        problems.add("k3s_server_disable", "keeps k3s's packaged traefik although %s" % choice,
+                     "add traefik to k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % fix)
+    elif not replaced and "traefik" in disabled:
+        problems.add("k3s_server_disable", "leaves out k3s's packaged traefik although %s" % choice,
+                     "remove traefik from k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % fix)
 
 
 def check_pools(view, problems):
@@ -203,11 +192,6 @@ def check_pools(view, problems):
     pools = view.get("metallb_pools")
     if pools is _SKIP:
         return None
-    if view.get("chainops_loadbalancer") == "k3s":
-        if pools is not _MISSING and pools != []:
-            problems.add("metallb_pools", "is set but chainops_loadbalancer is k3s, so no MetalLB runs to announce the pools",
-                         "remove metallb_pools (or set it to []), or set chainops_loadbalancer: metallb")
-        return None  # chainops_pairs is refused with k3s (check_components)
     example = "[{name: api, network: mgmt, addresses: [10.10.0.200-10.10.0.220]}, {name: p2p, network: p2p, addresses: [192.0.2.128/28]}]"
     if pools is _MISSING:
         problems.add("metallb_pools", "is missing", "list the LoadBalancer pools, e.g. " + example)

@@ -1,5 +1,5 @@
-"""Preflight checks called directly: who replaces k3s's packaged servicelb and Traefik (chainops_loadbalancer,
-chainops_ingress) against k3s_server_disable, the ingress's fixed address, and the air-gapped chart archives of every
+"""Preflight checks called directly: k3s's packaged servicelb and Traefik against what the platform layer runs
+(MetalLB always, chainops_ingress) and k3s_server_disable, the ingress's fixed address, and the air-gapped chart archives of every
 chart of the platform layer (one check, _checks_platform.check_chart)."""
 
 import hashlib
@@ -39,24 +39,21 @@ def _edge(**variables):
 @pytest.mark.parametrize("variables", [
     {},
     {"chainops_ingress": "traefik"},
-    {"chainops_loadbalancer": "metallb", "chainops_ingress": "k3s"},
+    {"chainops_ingress": "k3s"},
     {"k3s_server_disable": ["servicelb", "traefik", "metrics-server"]},
     {"chainops_ingress": "k3s", "k3s_server_disable": ["servicelb", "local-storage"]},
     {"chainops_ingress": "none", "k3s_server_disable": ["servicelb", "traefik"]},
-    {"chainops_loadbalancer": "k3s", "chainops_ingress": "k3s", "k3s_server_disable": []},
 ])
 def test_consistent_choices_pass(variables):
     assert _components(**variables) == []
 
 
 @pytest.mark.parametrize(("variables", "words"), [
-    ({"k3s_server_disable": ["traefik"]}, "keeps k3s's packaged servicelb although chainops_loadbalancer is metallb"),
-    ({"chainops_ingress": "k3s", "k3s_server_disable": []}, "keeps k3s's packaged servicelb although chainops_loadbalancer is metallb"),
+    ({"k3s_server_disable": ["traefik"]}, "keeps k3s's packaged servicelb although the platform layer runs MetalLB"),
+    ({"chainops_ingress": "k3s", "k3s_server_disable": []}, "keeps k3s's packaged servicelb although the platform layer runs MetalLB"),
     ({"chainops_ingress": "nginx", "k3s_server_disable": ["servicelb"]}, "keeps k3s's packaged traefik although chainops_ingress is nginx"),
     ({"chainops_ingress": "none", "k3s_server_disable": ["servicelb"]}, "keeps k3s's packaged traefik although chainops_ingress is none"),
     ({"chainops_ingress": "k3s", "k3s_server_disable": ["servicelb", "traefik"]}, "leaves out k3s's packaged traefik although chainops_ingress is k3s"),
-    ({"chainops_loadbalancer": "k3s", "chainops_ingress": "k3s", "k3s_server_disable": ["servicelb"]},
-     "leaves out k3s's packaged servicelb although chainops_loadbalancer is k3s"),
     ({"k3s_server_disable": "servicelb,traefik"}, "not a list of component names"),
 ])
 def test_contradictions_name_k3s_server_disable_and_the_choice(variables, words):
@@ -66,26 +63,12 @@ def test_contradictions_name_k3s_server_disable_and_the_choice(variables, words)
     assert "remove k3s_server_disable so the cluster layer derives it" in lines[0] or "not a list" in lines[0]
 
 
-@pytest.mark.parametrize(("variables", "subject", "words"), [
-    ({"chainops_loadbalancer": "servicelb"}, "chainops_loadbalancer", "metallb (the platform layer installs MetalLB) or k3s"),
-    ({"chainops_loadbalancer": "k3s", "chainops_ingress": "nginx"}, "chainops_ingress", "comes from MetalLB's api pool"),
-    ({"chainops_loadbalancer": "k3s", "chainops_ingress": "k3s", "chainops_pairs": PAIRS}, "chainops_loadbalancer", "chainops_pairs has 1 pair(s)"),
-])
-def test_choices_that_cannot_work_are_refused(variables, subject, words):
-    lines = _components(**variables)
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(subject + ":") and words in lines[0], lines
-
-
-def test_pools_and_metallb_settings_without_metallb_are_refused():
+def test_one_value_for_the_cluster():
+    hostvars = {"srv1": {"chainops_ingress": "k3s"}, "srv2": {}}
     problems = checks._Problems()
-    view = _view(chainops_loadbalancer="k3s", metallb_pools=POOLS)
-    platform.check_pools(view, problems)
-    assert [line.split(":")[0] for line in problems.lines] == ["metallb_pools"]
-    problems = checks._Problems()
-    platform.check_pools(_view(chainops_loadbalancer="k3s", metallb_pools=[]), problems)
-    platform.check_pools(_view(chainops_loadbalancer="k3s"), problems)
-    assert problems.lines == []
+    platform.check_components(checks._View({"chainops_ingress": "k3s"}, hostvars=hostvars, hosts=["srv1", "srv2"]), problems)
+    assert problems.lines == ["chainops_ingress: differs between hosts ('k3s': srv1; unset: srv2); fix: set it once in group_vars/all: "
+                              "the servers' k3s disable list follows it"]
 
 
 # --- the ingress's fixed address ----------------------------------------------------------------------------
@@ -222,7 +205,7 @@ def test_whole_preflight_accepts_each_choice(tmp_path):
     for variables in (
         {"chainops_ingress": "k3s"},
         {"chainops_ingress": "none", "k3s_server_disable": ["servicelb", "traefik", "metrics-server"]},
-        {"chainops_loadbalancer": "metallb", "chainops_ingress": "traefik", "chainops_ingress_address": "10.20.0.215",
+        {"chainops_ingress": "traefik", "chainops_ingress_address": "10.20.0.215",
          "cert_manager_chart_file": str(archive), "cert_manager_chart_sha256": digest,
          "ingress_traefik_chart_file": str(traefik), "ingress_traefik_chart_sha256": traefik_digest},
     ):

@@ -200,25 +200,17 @@ def test_every_chart_travels_as_chart_content_after_its_checksum(tmp_path, case)
             assert "chartContent" not in doc["spec"] and doc["spec"]["repo"].startswith("https://"), other
 
 
-def test_k3s_components_render_no_metallb_and_no_ingress(tmp_path):
-    """chainops_loadbalancer k3s and chainops_ingress k3s: the platform layer renders cert-manager only, says what k3s
-    keeps, and removes the MetalLB and ingress files an earlier render left."""
+def test_k3s_traefik_renders_no_ingress(tmp_path):
+    """chainops_ingress k3s: the platform layer renders MetalLB and cert-manager, says that k3s's packaged Traefik serves,
+    and removes the ingress files an earlier render left."""
     dest = tmp_path / "out"
     first = _run("playbooks/platform.yml", PRODUCTION, str(dest), None, str(tmp_path))
     assert first.returncode == 0, first.stdout[-3000:]
-    assert glob.glob(str(dest / "platform" / "1[0-9]-metallb-*.yaml")) and glob.glob(str(dest / "platform" / "3[0-9]-ingress-*.yaml"))
-    packaged = {"chainops_loadbalancer": "k3s", "chainops_ingress": "k3s", "metallb_pools": [], "chainops_edge_routes": [],
-                "cert_manager_issuers": ["private-ca"]}
+    assert glob.glob(str(dest / "platform" / "3[0-9]-ingress-*.yaml"))
+    packaged = {"chainops_ingress": "k3s", "chainops_edge_routes": [], "cert_manager_issuers": ["private-ca"]}
     proc = _run("playbooks/platform.yml", PRODUCTION, str(dest), packaged, str(tmp_path))
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     names = sorted(os.path.basename(p) for p in glob.glob(str(dest / "platform" / "*.yaml")))
-    assert names and all(n.startswith("2") and "-cert-manager-" in n for n in names), names
-    assert "chainops_loadbalancer is k3s: MetalLB is not installed" in proc.stdout
+    assert names and all(n[0] in "12" for n in names), names
+    assert any("-metallb-" in n for n in names) and any("-cert-manager-" in n for n in names), names
     assert "chainops_ingress is k3s: no ingress controller of the collection is installed; k3s's packaged Traefik serves" in proc.stdout
-
-
-def test_unknown_loadbalancer_is_refused_before_anything_renders(tmp_path):
-    proc = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "out"), {"chainops_loadbalancer": "metalb"}, str(tmp_path))
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and "chainops_loadbalancer must be metallb" in out and "got metalb" in out, out[-3000:]
-    assert not glob.glob(str(tmp_path / "out" / "platform" / "*.yaml"))

@@ -1,7 +1,6 @@
-"""k3s's packaged servicelb and Traefik in the server's rendered config.yaml: left out exactly when the platform layer
-provides their replacement (chainops_loadbalancer metallb, chainops_ingress nginx or traefik), kept when the operator
-chooses k3s's own, and an explicit k3s_server_disable wins (preflight refuses contradictions, see
-tests/preflight/test_checks_platform_components.py)."""
+"""k3s's packaged servicelb and Traefik in the server's rendered config.yaml: servicelb always left out (the platform
+layer always runs MetalLB), Traefik left out unless chainops_ingress keeps k3s's own, and an explicit
+k3s_server_disable wins (preflight refuses contradictions, see tests/preflight/test_checks_platform_components.py)."""
 
 import pytest
 import yaml
@@ -22,23 +21,21 @@ def test_default_platform_replaces_both():
     assert server_config()["disable"] == ["servicelb", "traefik"]
 
 
-@pytest.mark.parametrize(("loadbalancer", "ingress", "disabled"), [
-    ("metallb", "nginx", ["servicelb", "traefik"]),
-    ("metallb", "traefik", ["servicelb", "traefik"]),
-    ("metallb", "k3s", ["servicelb"]),
-    ("k3s", "nginx", ["traefik"]),
-    ("k3s", "traefik", ["traefik"]),
+@pytest.mark.parametrize(("ingress", "disabled"), [
+    ("nginx", ["servicelb", "traefik"]),
+    ("traefik", ["servicelb", "traefik"]),
+    ("none", ["servicelb", "traefik"]),
+    ("k3s", ["servicelb"]),
 ])
-def test_each_choice_leaves_out_what_it_replaces(loadbalancer, ingress, disabled):
-    assert server_config(chainops_loadbalancer=loadbalancer, chainops_ingress=ingress)["disable"] == disabled
-
-
-def test_keeping_both_packaged_components_writes_no_disable_key():
-    """k3s reads a missing key as "disable nothing"; an empty list is not written."""
-    assert "disable" not in server_config(chainops_loadbalancer="k3s", chainops_ingress="k3s")
+def test_each_ingress_choice_leaves_out_what_it_replaces(ingress, disabled):
+    assert server_config(chainops_ingress=ingress)["disable"] == disabled
 
 
 def test_explicit_list_wins():
-    config = server_config(chainops_loadbalancer="metallb", chainops_ingress="traefik",
-                           k3s_server_disable=["servicelb", "traefik", "metrics-server"])
+    config = server_config(chainops_ingress="traefik", k3s_server_disable=["servicelb", "traefik", "metrics-server"])
     assert config["disable"] == ["servicelb", "traefik", "metrics-server"]
+
+
+def test_an_empty_explicit_list_writes_no_disable_key():
+    """k3s reads a missing key as "disable nothing" (preflight refuses this list while MetalLB runs)."""
+    assert "disable" not in server_config(k3s_server_disable=[])
