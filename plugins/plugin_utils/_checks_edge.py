@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, chainops maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private to chainops.ethereum: preflight checks of the platform layer's edge - the ingress controller choice,
-cert-manager's issuers and their credentials, and the API routes (chainops_edge_routes).
+"""Private to chainops.ethereum: preflight checks of the platform layer's edge - the ingress controller choice and
+its fixed address, cert-manager's issuers and their credentials, the air-gapped charts, and the API routes
+(chainops_edge_routes).
 
 ``check_edge(view, problems)`` reads cluster-wide variables through the preflight's view and adds one line per
 problem, naming the variable and the fix. Secret values are never shown.
@@ -11,18 +12,22 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_chain, _checks_platform
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     _MISSING,
     _SKIP,
     dns_label_reason,
+    parse_address,
     parse_network,
+    netaddr,
     parse_pool_entry,
     placeholder_reason,
     show,
     _type_name,
 )
 
-INGRESSES = ("nginx", "traefik")
+INGRESSES = _checks_platform.OWN_INGRESSES
+INGRESS_CHOICES = _checks_platform.INGRESS_CHOICES
 ISSUERS = ("acme-http01", "acme-dns01", "private-ca")
 ACME_ENVIRONMENTS = ("staging", "production")
 DNS01_PROVIDERS = ("cloudflare", "rfc2136")
@@ -279,38 +284,134 @@ def _check_route(index, route, issuers, problems):
 
 
 def _check_pool(view, problems):
-    """The controller's LoadBalancer Service takes one address from ingress_address_pool (an auto-assigned mgmt pool)."""
+    """The controller's LoadBalancer Service takes one address from ingress_address_pool (an auto-assigned mgmt pool).
+    Returns the pool's addresses entries when they parse (None otherwise)."""
     pool_name = _value(view, "ingress_address_pool", "api")
     pools = view.get("metallb_pools")
     if pool_name is _SKIP or not isinstance(pools, list):
-        return
+        return None
     found = [pool for pool in pools if isinstance(pool, dict) and pool.get("name") == pool_name]
     if not found:
         names = ", ".join(str(pool.get("name")) for pool in pools if isinstance(pool, dict))
         problems.add("ingress_address_pool", "names pool %s, which metallb_pools does not have (%s)" % (show(pool_name), names),
                      "name the management network's pool, usually api")
-        return
+        return None
     pool = found[0]
     if pool.get("network") != "mgmt":
         problems.add("ingress_address_pool", "names pool %s on the %s network; the p2p pool never auto-assigns" % (show(pool_name), pool.get("network")),
                      "use the management network's pool (api)")
-        return
+        return None
     size = 0
-    for entry in pool.get("addresses") or []:
+    entries = pool.get("addresses") if isinstance(pool.get("addresses"), list) else []
+    for entry in entries:
         parsed, _reason = parse_pool_entry(entry)
         if parsed is None:
-            return  # the pool checks report it
+            return None  # the pool checks report it
         size += parsed.size
     if size < 1:
         problems.add("metallb_pools (%s)" % pool_name, "has no address for the ingress controller's LoadBalancer Service",
                      "give the pool at least one address")
+        return None
+    return entries
+
+
+def _pinned_elsewhere(view):
+    """{address: what pins it}: the API VIP, node addresses, pairs' P2P addresses, BGP peers."""
+    pinned = {}
+    vip = view.get("k3s_api_vip")
+    if isinstance(vip, str):
+        pinned[vip.strip()] = "k3s_api_vip"
+    for host in view.hosts:
+        for kind in ("mgmt", "p2p"):
+            address = view.host_get(host, "chainops_%s_address" % kind)
+            if isinstance(address, str):
+                pinned.setdefault(address.strip(), "chainops_%s_address of host %s" % (kind, host))
+    pairs = view.get("chainops_pairs")
+    for index, pair in enumerate(pairs if isinstance(pairs, list) else []):
+        if isinstance(pair, dict) and isinstance(pair.get("p2p_address"), str):
+            pinned.setdefault(pair["p2p_address"].strip(), "chainops_pairs[%d].p2p_address" % index)
+    peers = view.get("metallb_bgp_peers")
+    for index, peer in enumerate(peers if isinstance(peers, list) else []):
+        if isinstance(peer, dict) and isinstance(peer.get("address"), str):
+            pinned.setdefault(peer["address"].strip(), "metallb_bgp_peers[%d].address" % index)
+    out = {}
+    for text, owner in pinned.items():
+        address, _why = parse_address(text)
+        if address is not None:
+            out.setdefault(address, owner)
+    return out
+
+
+def ingress_address(view, entries):
+    """(variable, address) the controller's Service pins: ingress_address or chainops_ingress_address when set, else the
+    first address of its pool in the order the chain layer hands out P2P addresses (None when unknown)."""
+    for name in ("ingress_address", "chainops_ingress_address"):
+        value = view.get(name)
+        if value not in (_MISSING, _SKIP, ""):
+            return name, value
+        if value is _SKIP:
+            return name, None
+    if not entries:
+        return None, None
+    try:
+        return None, str(_checks_chain.pool_addresses(entries)[0])
+    except (ValueError, IndexError):
+        return None, None
+
+
+def _check_address(view, entries, problems):
+    """A fixed address inside ingress_address_pool that nothing else pins."""
+    name, value = ingress_address(view, entries)
+    if name is None or value is None:
+        return  # the default: the pool's first address (the pool checks keep the VIP and nodes out of it)
+    address, why = parse_address(value)
+    if address is None:
+        problems.add(name, why, "give one address of the %s pool, e.g. %s" % (_value(view, "ingress_address_pool", "api"),
+                                                                             ingress_address(view, entries)[1] if entries else "10.10.0.200"))
+        return
+    if entries is not None:
+        pool = netaddr.IPSet()
+        for entry in entries:
+            pool |= parse_pool_entry(entry)[0]
+        if address not in pool:
+            problems.add(name, "%s is outside the %s pool (%s)" % (address, _value(view, "ingress_address_pool", "api"), ", ".join(map(str, entries))),
+                         "pick an address of that pool, or leave it empty for the pool's first address")
+    owner = _pinned_elsewhere(view).get(address)
+    if owner:
+        problems.add(name, "%s is also %s" % (address, owner), "give the ingress an address nothing else uses")
+
+
+def _check_without_controller(view, ingress, problems):
+    """chainops_ingress k3s or none: the collection renders no controller, so nothing may ask for one."""
+    routes = view.get("chainops_edge_routes")
+    if isinstance(routes, list) and routes:
+        problems.add("chainops_edge_routes", "lists %d route(s) but chainops_ingress is %s, so no controller of the collection would carry "
+                     "their TLS, limits and authentication" % (len(routes), ingress),
+                     "set chainops_ingress to traefik (or nginx), or remove the routes")
+    for name in ("chainops_ingress_address", "ingress_address"):
+        if view.get(name) not in (_MISSING, ""):
+            problems.add(name, "is set but chainops_ingress is %s, so no controller of the collection takes it" % ingress,
+                         "remove %s, or set chainops_ingress to traefik (or nginx)" % name)
+    issuers = view.get("cert_manager_issuers")
+    if isinstance(issuers, list) and "acme-http01" in issuers:
+        problems.add("cert_manager_issuers", "has acme-http01 but chainops_ingress is %s: the HTTP-01 challenges are answered through the "
+                     "collection's controller" % ingress, "set chainops_ingress to traefik (or nginx), or use acme-dns01 or private-ca")
 
 
 def check_edge(view, problems):
     ingress = _value(view, "chainops_ingress", "nginx")
-    if ingress is not _SKIP and ingress not in INGRESSES:
-        problems.add("chainops_ingress", "%s is not an ingress controller of this collection" % show(ingress),
-                     "set chainops_ingress to traefik (maintained) or nginx (ingress-nginx, retired in March 2026)")
+    if ingress is not _SKIP and ingress not in INGRESS_CHOICES:
+        problems.add("chainops_ingress", "%s is not an ingress choice of this collection" % show(ingress),
+                     "set chainops_ingress to traefik (maintained) or nginx (ingress-nginx, retired in March 2026), "
+                     "k3s (keep k3s's packaged Traefik) or none")
+    _checks_platform.check_chart(view, problems, "cert_manager_chart")
+    for controller in INGRESSES:
+        prefix = "ingress_%s_chart" % controller
+        if ingress == controller:
+            _checks_platform.check_chart(view, problems, prefix)
+        elif view.get(prefix + "_file") not in (_MISSING, ""):
+            problems.add(prefix + "_file", "is set but chainops_ingress is %s, so that chart is not installed" % show(ingress),
+                         "remove %s_file and %s_sha256, or set chainops_ingress: %s" % (prefix, prefix, controller))
     for name in ("ingress_nginx_chart_repo", "ingress_traefik_chart_repo", "cert_manager_chart_repo"):
         repo = _value(view, name, "https://")
         if isinstance(repo, str) and not repo.startswith(("https://", "oci://")):
@@ -329,7 +430,10 @@ def check_edge(view, problems):
             if reason:
                 problems.add(name, reason, "give the chain layer's Service or namespace name (DNS-1123 label)")
     issuers = _check_issuers(view, ingress, problems)
-    _check_pool(view, problems)
+    if ingress in ("k3s", "none"):
+        _check_without_controller(view, ingress, problems)
+        return
+    _check_address(view, _check_pool(view, problems), problems)
 
     routes = _value(view, "chainops_edge_routes", [])
     if routes is _SKIP:

@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, chainops maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private to chainops.ethereum: preflight checks of the platform layer's MetalLB settings (announcement mode,
-BGP peers, the air-gapped chart). The pools themselves are checked with the networks in _inventory_checks.
+BGP peers, the air-gapped chart through _checks_platform.check_chart). The pools themselves are checked with the
+networks in _inventory_checks.
 
 ``check_metallb(view, problems)`` reads cluster-wide variables through the preflight's view and adds one line per
 problem, naming the variable and the fix.
@@ -9,8 +10,7 @@ problem, naming the variable and the fix.
 
 from __future__ import annotations
 
-import re
-
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_platform
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     _MISSING,
     _SKIP,
@@ -22,7 +22,6 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
 
 MODES = ("l2", "bgp")
 ASN_MAX = 4294967295
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 PEER_KEYS = ("name", "address", "asn", "bfd", "pools")
 
 
@@ -88,11 +87,7 @@ def check_metallb(view, problems):
         problems.add("metallb_mode", "%s is not an announcement mode" % show(mode), "set metallb_mode to l2 (ARP/NDP per interface) or bgp")
         return
 
-    chart_file = _value(view, "metallb_chart_file", "")
-    chart_sum = _value(view, "metallb_chart_sha256", "")
-    if chart_file and chart_file is not _SKIP and (not isinstance(chart_sum, str) or not SHA256_RE.match(chart_sum)):
-        problems.add("metallb_chart_sha256", "is %s; an air-gapped metallb_chart_file needs its checksum" % ("missing" if not chart_sum else show(chart_sum)),
-                     "set metallb_chart_sha256 to the output of sha256sum %s (64 lowercase hex characters)" % chart_file)
+    _checks_platform.check_chart(view, problems, "metallb_chart")
     repo = _value(view, "metallb_chart_repo", "https://")
     if isinstance(repo, str) and not repo.startswith(("https://", "oci://")):
         problems.add("metallb_chart_repo", "%s is not an https:// or oci:// chart repository" % show(repo),

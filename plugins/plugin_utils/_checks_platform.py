@@ -2,13 +2,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private to chainops.ethereum: preflight checks of the platform layer (controller only).
 
-MetalLB pools (``metallb_pools``): shape and keys, addresses against the networks, the nodes, the VIP, the
-pod/service CIDRs and each other. Reads ``view.context`` left by the hosts checks. Whether the p2p pool is large
-enough for the pairs is the chain layer's check (_checks_chain: the usable addresses of the pool named p2p, less
-the pairs' pinned p2p_address), the one rule for it.
+The k3s packaged components the cluster layer leaves out (``k3s_server_disable``, derived from the platform layer
+unless set) against what the platform layer runs (MetalLB always, the ``chainops_ingress`` choice); the air-gapped
+chart archives of every chart of the layer (``check_chart``); MetalLB pools (``metallb_pools``): shape and keys,
+addresses against the networks, the nodes, the VIP, the pod/service CIDRs and each other. Reads ``view.context``
+left by the hosts checks. Whether the p2p pool is large enough for the pairs is the chain layer's check
+(_checks_chain: the usable addresses of the pool named p2p, less the pairs' pinned p2p_address), the one rule for it.
 """
 
 from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tarfile
 
 from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base import (
     POOL_NETWORKS,
@@ -26,8 +33,154 @@ from ansible_collections.chainops.ethereum.plugins.plugin_utils._checks_base imp
     unknown_key_problems,
 )
 
+try:
+    import yaml
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
+    yaml = None
+
 # The keys of one pool that the platform layer reads.
 POOL_KEYS = ("name", "network", "addresses")
+# chainops_ingress: the collection's controllers, k3s (k3s's packaged Traefik stays) or none (no ingress at all).
+OWN_INGRESSES = ("nginx", "traefik")
+INGRESS_CHOICES = OWN_INGRESSES + ("k3s", "none")
+
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# the collection's charts: variable prefix -> (chart name in Chart.yaml, role whose defaults pin the version)
+CHARTS = {
+    "metallb_chart": ("metallb", "metallb"),
+    "cert_manager_chart": ("cert-manager", "cert_manager"),
+    "ingress_nginx_chart": ("ingress-nginx", "ingress"),
+    "ingress_traefik_chart": ("traefik", "ingress"),
+}
+
+
+def _value(view, name, default):
+    value = view.get(name)
+    return default if value is _MISSING else value
+
+
+def _pinned_version(view, prefix):
+    """<prefix>_version from the inventory, else the role's default (None when neither is readable)."""
+    version = view.get(prefix + "_version")
+    if isinstance(version, str):
+        return version
+    if yaml is None:  # pragma: no cover
+        return None
+    root = view.options.get("collection_root") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.join(root, "roles", CHARTS[prefix][1], "defaults", "main.yml")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            version = (yaml.safe_load(handle) or {}).get(prefix + "_version")
+    except OSError:
+        return None
+    return version if isinstance(version, str) else None
+
+
+def _archive_chart(path):
+    """(name, version) from the archive's <chart>/Chart.yaml, or (None, reason)."""
+    if yaml is None:  # pragma: no cover
+        return None, "cannot be read without PyYAML"
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive.getmembers():
+                parts = member.name.strip("/").split("/")
+                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                    meta = yaml.safe_load(archive.extractfile(member).read()) or {}
+                    return meta.get("name"), str(meta.get("version"))
+    except (tarfile.TarError, OSError, EOFError, yaml.YAMLError) as exc:
+        return None, "cannot be read as a gzip tar archive (%s)" % type(exc).__name__
+    return None, "holds no <chart>/Chart.yaml (not a packaged Helm chart)"
+
+
+def check_chart(view, problems, prefix):
+    """An air-gapped chart (<prefix>_file, <prefix>_sha256): the checksum given, the archive on the controller with that
+    checksum, and inside it the chart and version the collection pins. Nothing to check without <prefix>_file."""
+    chart_file = _value(view, prefix + "_file", "")
+    chart_sum = _value(view, prefix + "_sha256", "")
+    if not chart_file or chart_file is _SKIP or chart_sum is _SKIP:
+        return
+    if not isinstance(chart_file, str):
+        problems.add(prefix + "_file", "is %s, not a path" % _type_name(chart_file), "give the chart archive's path on the controller")
+        return
+    if not isinstance(chart_sum, str) or not SHA256_RE.match(chart_sum):
+        problems.add(prefix + "_sha256", "is %s; an air-gapped %s_file needs its checksum" % ("missing" if not chart_sum else show(chart_sum), prefix),
+                     "set %s_sha256 to the output of sha256sum %s (64 lowercase hex characters)" % (prefix, chart_file))
+        return
+    version = _pinned_version(view, prefix)
+    bring = "bring the %s chart archive%s (helm pull) to the controller" % (CHARTS[prefix][0], " of version %s" % version if version else "")
+    if not os.path.isfile(chart_file):
+        problems.add(prefix + "_file", "%s is not a file on the controller" % show(chart_file), bring + " and give its path")
+        return
+    digest = hashlib.sha256()
+    with open(chart_file, "rb") as handle:
+        for block in iter(lambda: handle.read(1048576), b""):
+            digest.update(block)
+    if digest.hexdigest() != chart_sum:
+        problems.add(prefix + "_sha256", "is not the sha256 of %s (that file has %s)" % (chart_file, digest.hexdigest()),
+                     "check where the archive came from, then set %s_sha256 to the checksum of the archive you trust" % prefix)
+        return
+    name, found = _archive_chart(chart_file)
+    if name is None:
+        problems.add(prefix + "_file", "%s %s" % (show(chart_file), found), bring)
+    elif name != CHARTS[prefix][0] or (version and found != version):
+        problems.add(prefix + "_file", "%s holds chart %s %s, not %s %s" % (show(chart_file), show(name), found, CHARTS[prefix][0], version),
+                     bring + " (or set %s_version to the archive's version)" % prefix)
+
+
+def _disable_problem(problems, disabled, component, *, replaced, choice, fix):
+    """One contradiction between k3s_server_disable and a platform choice."""
+    if replaced and component not in disabled:
+        problems.add("k3s_server_disable", "keeps k3s's packaged %s although %s" % (component, choice),
+                     "add %s to k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % (component, fix))
+    elif not replaced and component in disabled:
+        problems.add("k3s_server_disable", "leaves out k3s's packaged %s although %s" % (component, choice),
+                     "remove %s from k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % (component, fix))
+
+
+def check_components(view, problems):
+    """The platform layer always runs MetalLB (the pairs' P2P addresses come from its p2p pool), so k3s's servicelb is
+    left out; chainops_ingress chooses the ingress, and k3s's packaged Traefik is left out unless it is k3s. An explicit
+    k3s_server_disable must agree with that, and every server must see the same values."""
+    for name in ("chainops_ingress", "k3s_server_disable"):
+        seen = {}
+        for host in view.hosts:
+            value = view.host_get(host, name)
+            if value is not _SKIP:
+                seen.setdefault("unset" if value is _MISSING else show(value), []).append(host)
+        if len(seen) > 1:
+            problems.add(name, "differs between hosts (%s)" % "; ".join("%s: %s" % (v, ", ".join(h)) for v, h in sorted(seen.items())),
+                         "set it once in group_vars/all: the servers' k3s disable list follows it")
+    ingress = _value(view, "chainops_ingress", "nginx")
+    if ingress is not _SKIP and ingress not in INGRESS_CHOICES:
+        ingress = _SKIP  # _checks_edge names it
+    disabled = view.get("k3s_server_disable")
+    if disabled in (_MISSING, _SKIP):
+        return  # derived by roles/k3s_server, consistent by construction
+    if not isinstance(disabled, list) or not all(isinstance(item, str) for item in disabled):
+        problems.add("k3s_server_disable", "is %s, not a list of component names" % show(disabled),
+                     "list k3s packaged components such as servicelb, traefik, metrics-server (or remove it to derive it)")
+        return
+    if "servicelb" not in disabled:
+        problems.add("k3s_server_disable", "keeps k3s's packaged servicelb although the platform layer runs MetalLB: both would answer for "
+                     "every LoadBalancer Service, and only MetalLB gives each pair its fixed P2P address",
+                     "add servicelb to k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it")
+    if ingress is _SKIP:
+        return
+    replaced = ingress != "k3s"
+    if ingress in OWN_INGRESSES:
+        choice = "chainops_ingress is %s: both controllers would claim ports 80 and 443, and k3s's Traefik CRDs clash with the chart's" % ingress
+    elif ingress == "none":
+        choice = "chainops_ingress is none (no ingress controller at all)"
+    else:
+        choice = "chainops_ingress is k3s, so no ingress controller would run"
+    fix = "or set chainops_ingress: %s" % ("k3s" if replaced else "nginx or traefik")
+    if replaced and "traefik" not in disabled:
+        problems.add("k3s_server_disable", "keeps k3s's packaged traefik although %s" % choice,
+                     "add traefik to k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % fix)
+    elif not replaced and "traefik" in disabled:
+        problems.add("k3s_server_disable", "leaves out k3s's packaged traefik although %s" % choice,
+                     "remove traefik from k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % fix)
 
 
 def check_pools(view, problems):
@@ -156,4 +309,5 @@ def check_pools(view, problems):
 
 
 def check(view, problems):
+    check_components(view, problems)
     check_pools(view, problems)

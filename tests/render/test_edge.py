@@ -15,6 +15,8 @@ import validate
 import yaml
 from test_platform import PRODUCTION, _objects, _require_charts, _run
 
+from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_edge, _checks_base
+
 REPO = validate.REPO
 # test-only stand-ins for vault values (never real credentials): a bcrypt-shaped htpasswd line and a DNS token
 HTPASSWD = ["alice:$2y$05$" + "a" * 53, "bob:$2y$05$" + "b" * 53]
@@ -149,10 +151,43 @@ def test_controller_service_takes_the_api_pool_and_keeps_client_addresses(edge):
     else:
         values = yaml.safe_load(charts["chainops-traefik"]["spec"]["valuesContent"])
         service, spec = values["service"], values["service"]["spec"]
-    assert service["annotations"] == {"metallb.io/address-pool": "api"}
+    # the fixed address: the api pool's first address (10.10.0.200-10.10.0.220 in the production example)
+    assert service["annotations"] == {"metallb.io/address-pool": "api", "metallb.io/loadBalancerIPs": "10.10.0.200"}
     assert spec["externalTrafficPolicy"] == "Local" and spec["allocateLoadBalancerNodePorts"] is False
-    pools = {name for (_ns, name) in _of(objs, "IPAddressPool")}
+    pools = {name: doc for (_ns, name), doc in _of(objs, "IPAddressPool").items()}
     assert service["annotations"]["metallb.io/address-pool"] in pools
+    assert pools["api"]["spec"]["addresses"] == ["10.10.0.200-10.10.0.220"]
+
+
+def _service_annotations(objs, ingress):
+    charts = {name: doc for (_ns, name), doc in _of(objs, "HelmChart").items()}
+    values = yaml.safe_load(charts["ingress-nginx" if ingress == "nginx" else "chainops-traefik"]["spec"]["valuesContent"])
+    return (values["controller"] if ingress == "nginx" else values)["service"]["annotations"]
+
+
+# (ingress, api pool entries, chainops_ingress_address or None, the address the Service must pin)
+ADDRESSES = [
+    ("traefik", ["10.10.0.192/28", "10.10.0.230-10.10.0.231"], None, "10.10.0.193"),
+    ("nginx", ["10.10.0.240/32"], None, "10.10.0.240"),
+    ("nginx", ["10.10.0.200-10.10.0.220"], "10.10.0.215", "10.10.0.215"),
+]
+
+
+@pytest.mark.parametrize(("ingress", "entries", "address", "pinned"), ADDRESSES)
+def test_controller_takes_a_fixed_address_of_the_api_pool(tmp_path, ingress, entries, address, pinned):
+    """The role's default (the pool's first address) is the one the preflight computes, the chain layer's order."""
+    pools = [{"name": "api", "network": "mgmt", "addresses": entries}, {"name": "p2p", "network": "p2p", "addresses": ["192.0.2.128/28"]}]
+    extra = {"chainops_ingress": ingress, "metallb_pools": pools}
+    if address:
+        extra["chainops_ingress_address"] = address
+    proc = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "out"), extra, str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    annotations = _service_annotations(_objects_ns(str(tmp_path / "out")), ingress)
+    assert annotations["metallb.io/loadBalancerIPs"] == pinned
+    assert annotations["metallb.io/address-pool"] == "api"
+    view = _checks_base._View(dict(chainops_ingress_address=address) if address else {})
+    assert _checks_edge.ingress_address(view, entries)[1] == pinned
+    assert "answers on %s" % pinned in proc.stdout
 
 
 def test_namespaces_are_restricted_except_metallb(edge):
@@ -318,7 +353,12 @@ def test_lab_renders_the_edge(tmp_path):
     ({"chainops_edge_routes": [ROUTES[2]], "cert_manager_issuers": ["acme-http01"], "cert_manager_acme_email": "ops@example.net"},
      ["chainops_edge_htpasswd does not hold"]),
     ({"cert_manager_issuers": ["acme-dns01"], "cert_manager_acme_email": "ops@example.net"}, ["cert_manager_dns01_cloudflare_api_token is not set"]),
-    ({"chainops_ingress": "haproxy"}, ["chainops_ingress must be nginx or traefik"]),
+    ({"chainops_ingress": "haproxy"}, ["chainops_ingress must be nginx, traefik, k3s or none"]),
+    ({"chainops_ingress_address": "10.10.0.205/32"}, ["chainops_ingress_address (got 10.10.0.205/32) one IP address of the api pool"]),
+    ({"chainops_ingress": "k3s", "chainops_edge_routes": [ROUTES[0]], "cert_manager_issuers": ["private-ca"]},
+     ["chainops_edge_routes lists 1 route(s) but chainops_ingress is k3s"]),
+    ({"chainops_ingress": "none", "cert_manager_issuers": ["acme-http01"], "cert_manager_acme_email": "ops@example.net"},
+     ["cert_manager_issuers has acme-http01 but chainops_ingress is none"]),
 ])
 def test_refusals_name_the_variable(tmp_path, extra, words):
     proc = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "out"), extra, str(tmp_path))

@@ -162,16 +162,55 @@ def test_refusals_name_the_variable(tmp_path, extra, words):
     assert not os.path.exists(os.path.join(str(tmp_path / "out"), "platform", "12-metallb-pools.yaml"))
 
 
-def test_airgapped_chart_is_embedded_after_its_checksum(tmp_path):
-    archive = tmp_path / "metallb-0.16.1.tgz"
-    archive.write_bytes(b"\x1f\x8b not really a chart, but bytes with a known checksum")
+# every chart of the platform layer: (variable prefix, HelmChart name, chart, file in the platform folder, extra variables)
+AIRGAP = [
+    ("metallb_chart", "metallb", "metallb", "11-metallb-chart.yaml", {}),
+    ("cert_manager_chart", "cert-manager", "cert-manager", "21-cert-manager-chart.yaml", {}),
+    ("ingress_nginx_chart", "ingress-nginx", "ingress-nginx", "31-ingress-chart.yaml", {"chainops_ingress": "nginx"}),
+    ("ingress_traefik_chart", "chainops-traefik", "traefik", "31-ingress-chart.yaml", {"chainops_ingress": "traefik"}),
+]
+
+
+@pytest.mark.parametrize("case", AIRGAP, ids=[a[0] for a in AIRGAP])
+def test_every_chart_travels_as_chart_content_after_its_checksum(tmp_path, case):
+    """One code path (roles/k8s_render tasks/chart_content.yml) for every chart: a wrong checksum is refused before the
+    chart's file is rendered, the right one embeds the archive byte for byte in place of repo, chart and version."""
+    prefix, name, chart, filename, extra = case
+    archive = tmp_path / ("%s.tgz" % chart)
+    archive.write_bytes(b"\x1f\x8b stand-in bytes with a known checksum for " + chart.encode())
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     wrong = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "bad"),
-                 {"metallb_chart_file": str(archive), "metallb_chart_sha256": "0" * 64}, str(tmp_path))
-    assert wrong.returncode != 0 and "not metallb_chart_sha256" in wrong.stdout, wrong.stdout[-3000:]
+                 dict(extra, **{prefix + "_file": str(archive), prefix + "_sha256": "0" * 64}), str(tmp_path))
+    assert wrong.returncode != 0 and "not %s_sha256 %s" % (prefix, "0" * 64) in wrong.stdout, wrong.stdout[-3000:]
+    assert not os.path.exists(str(tmp_path / "bad" / "platform" / filename))
     good = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "good"),
-                {"metallb_chart_file": str(archive), "metallb_chart_sha256": digest}, str(tmp_path))
+                dict(extra, **{prefix + "_file": str(archive), prefix + "_sha256": digest}), str(tmp_path))
     assert good.returncode == 0, good.stdout[-3000:]
-    spec = _objects(str(tmp_path / "good"))[("HelmChart", "metallb")]["spec"]
+    charts = {}
+    for path in glob.glob(str(tmp_path / "good" / "platform" / "[0-9][0-9]-*-chart.yaml")):
+        for _index, doc in validate.iter_documents(path):
+            charts[doc["metadata"]["name"]] = doc
+    spec = charts[name]["spec"]
     assert base64.b64decode(spec["chartContent"]) == archive.read_bytes()
-    assert "repo" not in spec and "chart" not in spec
+    assert "repo" not in spec and "chart" not in spec and "version" not in spec
+    assert charts[name]["metadata"]["annotations"]["chainops.io/chart"] == chart
+    # the other charts still come from their repositories: one embedded archive never leaks into another chart
+    for other, doc in charts.items():
+        if other != name:
+            assert "chartContent" not in doc["spec"] and doc["spec"]["repo"].startswith("https://"), other
+
+
+def test_k3s_traefik_renders_no_ingress(tmp_path):
+    """chainops_ingress k3s: the platform layer renders MetalLB and cert-manager, says that k3s's packaged Traefik serves,
+    and removes the ingress files an earlier render left."""
+    dest = tmp_path / "out"
+    first = _run("playbooks/platform.yml", PRODUCTION, str(dest), None, str(tmp_path))
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert glob.glob(str(dest / "platform" / "3[0-9]-ingress-*.yaml"))
+    packaged = {"chainops_ingress": "k3s", "chainops_edge_routes": [], "cert_manager_issuers": ["private-ca"]}
+    proc = _run("playbooks/platform.yml", PRODUCTION, str(dest), packaged, str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    names = sorted(os.path.basename(p) for p in glob.glob(str(dest / "platform" / "*.yaml")))
+    assert names and all(n[0] in "12" for n in names), names
+    assert any("-metallb-" in n for n in names) and any("-cert-manager-" in n for n in names), names
+    assert "chainops_ingress is k3s: no ingress controller of the collection is installed; k3s's packaged Traefik serves" in proc.stdout
