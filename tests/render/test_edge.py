@@ -372,7 +372,7 @@ def test_refusals_name_the_variable(tmp_path, extra, words):
 def test_checkov_finds_nothing_on_the_rendered_layer(tmp_path_factory):
     # scripts/checkov.sh installs checkov into its own venv on first use (pip from PyPI), so this never skips
     dests = [os.path.join(_render(ingress, tmp_path_factory)[2], "platform") for ingress in ("nginx", "traefik")]
-    env = dict(os.environ, CHAINOPS_CHECKOV_ARGS="-o json")
+    env = dict(os.environ, CHAINOPS_CHECKOV_ARGS="-o json", CHAINOPS_CHECKOV_LAYER="platform")
     proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "checkov.sh")] + dests, cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
     reports, text, decoder = [], proc.stdout.strip(), json.JSONDecoder()
