@@ -382,6 +382,20 @@ def decode_json(result, what):
         raise ProbeError("%s: malformed JSON (HTTP %d, %s): %s" % (what, result.status, exc.__class__.__name__, _snippet(result.body))) from None
 
 
+def kube_status_message(result):
+    """The message of a Kubernetes ``Status`` body (what the API server's proxy answers when it cannot reach the pod
+    or Service: no endpoints, connection refused, forbidden), or None for any other answer."""
+    if result.status < 400 or "json" not in result.headers.get("content-type", "").lower():
+        return None
+    try:
+        doc = json.loads(result.body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(doc, dict) and doc.get("kind") == "Status" and doc.get("apiVersion") == "v1":
+        return "HTTP %d from the Kubernetes API server proxy: %s" % (result.status, _snippet(str(doc.get("message", "")), 160))
+    return None
+
+
 def _snippet(raw, limit=80):
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
@@ -469,6 +483,9 @@ def _rpc_error(obj):
 def _rpc_single(endpoint, method, params, timeout):
     payload = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode("utf-8")
     result = http_request(endpoint, "POST", "", payload, timeout=timeout)
+    proxy = kube_status_message(result)
+    if proxy:
+        raise ProbeError("%s: %s" % (method, proxy))
     doc = decode_json(result, method)
     if isinstance(doc, dict) and doc.get("error") is not None:
         return ("error", "%s: %s" % (method, _rpc_error(doc)), False)
@@ -497,6 +514,9 @@ def rpc_calls(endpoint, calls, timeout):
         doc = decode_json(result, "JSON-RPC batch")
     except ProbeError as exc:
         return dict((m, ("error", str(exc), True)) for m, _params in calls)
+    proxy = kube_status_message(result)
+    if proxy:
+        return dict((m, ("error", "%s: %s" % (m, proxy), True)) for m, _params in calls)
     if isinstance(doc, dict):
         for method, params in calls:
             remaining = timeout - (time.monotonic() - start)
@@ -628,6 +648,10 @@ def _beacon_get(endpoint, name, path, timeout):
         result = http_request(endpoint, "GET", path, timeout=timeout)
     except ProbeError as exc:
         return ("error", "%s: %s" % (path, exc))
+    proxy = kube_status_message(result)
+    if proxy:
+        # the API server answered for a pod or Service it could not reach: not the beacon node's own status
+        return ("error", "%s: %s" % (path, proxy))
     if name == "health":
         if result.status not in HEALTH_STATUSES:
             return ("error", "%s: HTTP %d (not a Beacon API health status)" % (path, result.status))

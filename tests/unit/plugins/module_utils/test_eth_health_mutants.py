@@ -219,6 +219,35 @@ def test_an_html_page_on_the_health_path_is_not_a_health_status(nodes, body, cty
     assert verdict(report, "cl_reachable")["ok"]  # the JSON paths still answer
 
 
+# --- the Kubernetes API server's proxy answering for a pod or Service it cannot reach (a Status object, not the
+# client's answer): its 503 on the health path is no beacon health status, and both sides name the proxy's message ---
+def _kube_status(code, message):
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+            "reason": "ServiceUnavailable", "code": code}
+
+
+def test_the_api_server_proxy_status_is_reported_as_the_proxy_and_not_as_the_client(nodes):
+    msg = 'no endpoints available for service "pair-0"'
+    el, cl = nodes().healthy_execution(), nodes().healthy_consensus()
+    el.raw_post = (503, _kube_status(503, msg), "application/json")
+    for path in list(cl.rest) + [h.CL_EXEC_HEAD_PATH]:
+        cl.rest[path] = (503, _kube_status(503, msg), "application/json")
+    report = check(el.url, cl.url)
+    assert not report["healthy"]
+    for name in ("el_reachable", "cl_reachable", "cl_health"):
+        reason = verdict(report, name)["reason"]
+        assert "HTTP 503 from the Kubernetes API server proxy" in reason and msg in reason, (name, reason)
+    assert report["consensus"]["health_status"] is None  # the proxy's 503 is not the node's "not initialized"
+
+
+def test_a_client_json_error_that_is_not_a_status_object_is_still_the_client(nodes):
+    cl = nodes().healthy_consensus()
+    cl.rest["/eth/v1/node/syncing"] = (503, {"code": 503, "message": "Beacon node is currently syncing"}, "application/json")
+    report = check(None, cl.url)
+    reason = report["consensus"]["errors"].get("syncing") or ""
+    assert "Beacon node is currently syncing" in reason and "proxy" not in reason, report["consensus"]["errors"]
+
+
 # --- whole verdicts, not only reasons (mutmut survivors: a verdict's ok flag, value or limit could be wrong while its
 # reason and the pair's overall health stayed right, because another criterion failed too) --------------------------
 def test_unreachable_execution_verdict(nodes):
