@@ -90,7 +90,7 @@ build_prysm() {
   rm -f "$stamp"
   # the module as the proxy serves it (read-only in the module cache)
   local moddir
-  moddir=$(cd "$src" && GO111MODULE=on GOFLAGS=-mod=mod go mod download -json "$mod@$PRYSM_VERSION" \
+  moddir=$(cd "$src" && GO111MODULE=on GOFLAGS="$GOFLAGS -mod=mod" go mod download -json "$mod@$PRYSM_VERSION" \
     | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   if [ -z "$moddir" ] || [ ! -f "$moddir/go.mod" ]; then
     echo "go-tools: go mod download $mod@$PRYSM_VERSION gave no module directory" >&2
@@ -99,7 +99,7 @@ build_prysm() {
   # the local module: Prysm's requires and its module replace, its own module required. Its directory replace
   # (github.com/tyler-smith/go-bip39 => ./third_party/go-bip39) cannot be repeated: that directory holds a
   # go.mod of its own, so the module zip leaves it out. The replaced module is taken from the proxy at the
-  # version Prysm requires (v1.1.0, the release that copy was made from) -- checked, not assumed, below.
+  # version Prysm requires (v1.1.0). The script stops when Prysm's go.mod has any other directory replace.
   {
     echo "module chainops.local/prysm-build"
     grep -v -e '^module ' -e '^replace [^ ]* => \./' "$moddir/go.mod"
@@ -115,11 +115,11 @@ build_prysm() {
   local pkgs=() c
   for c in $PRYSM_CMDS; do pkgs+=("$mod/cmd/$c"); done
   # the go.sum lines for Prysm's own module (its go.sum lists only its dependencies), then every dependency
-  (cd "$src" && GOFLAGS=-mod=mod go mod download "$mod" && GOFLAGS=-mod=mod go list -deps "${pkgs[@]}" >/dev/null)
+  (cd "$src" && GOFLAGS="$GOFLAGS -mod=mod" go mod download "$mod" && GOFLAGS="$GOFLAGS -mod=mod" go list -deps "${pkgs[@]}" >/dev/null)
   local t_dl=$((SECONDS - t0)) t1=$SECONDS
   local ld="-X $mod/runtime/version.gitTag=$PRYSM_VERSION -X $mod/runtime/version.gitCommit=$PRYSM_COMMIT"
   ld="$ld -X $mod/runtime/version.buildDate=$(date -u -d "@${SOURCE_DATE_EPOCH:-0}" +%Y-%m-%dT%H:%M:%SZ)"
-  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ld" -o "$dir/" "${pkgs[@]}")
+  (cd "$src" && GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags "$ld" -o "$dir/" "${pkgs[@]}")
   prysm_reports || { echo "go-tools: the binaries in $dir do not report Prysm $PRYSM_VERSION (--version, or go version -m for prysmctl)" >&2; exit 1; }
   echo "$want" >"$stamp"
   echo "go-tools: built $PRYSM_CMDS into $dir (prysm=$PRYSM_VERSION, $(go version | cut -d' ' -f3))"
