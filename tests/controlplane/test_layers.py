@@ -1,39 +1,46 @@
-"""The platform (MetalLB) and chain layers, rendered and applied for real through playbooks/platform.yml and
-playbooks/chain.yml (k8s_render, server-side apply, field manager `chainops`) to the control plane fixture of the
-production-example inventory.
+"""The platform layer (MetalLB, cert-manager, the ingress controller and the API edge routes) and the chain layer,
+rendered and applied for real through playbooks/platform.yml and playbooks/chain.yml (k8s_render, server-side
+apply, field manager `chainops`) to a control plane fixture per inventory: the production example (Traefik, ACME
+HTTP-01 and private-CA issuers) and the lab (ingress-nginx, private CA only).
 
-The fixture has no helm-controller: the test stands in for it. It applies k3s's HelmChart CRD (test data,
-../shared/crds/helm-controller-v0.17.7), waits until the play has applied the HelmChart and is held by the
-chart file's `wait_after`, then runs the pinned `helm template` on the pinned chart source
-(../shared/charts/metallb/0.16.1/chart) with exactly the live HelmChart's valuesContent and applies the output
-server-side; only then may the play go on to the pools. The chart's ValidatingWebhookConfiguration is not
-applied: its Service would route to kwok pods with no server behind them, so every pool would be refused.
+The fixture runs no helm-controller and no cert-manager: standins.py stands in for both while the play runs (see
+its docstring for exactly what each does and does not do). Every HelmChart the play applies is fed with the pinned
+`helm template` of ../shared/charts with the live object's valuesContent, so a values key a chart's schema refuses,
+or a chart pod that Pod Security refuses in the namespace the collection gives it, fails here. Webhook
+configurations are only dry-run: their Services would route to kwok pods with no server behind them.
 The fixture has no storage provisioner either: the test makes the `local-path` StorageClass k3s ships (here
 without a provisioner) and pre-made PersistentVolumes, so the pairs' claims bind and the pods schedule.
 """
 
+import base64
 import copy
 import json
 import os
+import re
 import subprocess
 import time
 
 import controlplane
 import pytest
+import standins
 import yaml
+from cryptography import x509
 from kubernetes import client, dynamic
 from kubernetes.client.rest import ApiException
 from workloads import is_ready, wait_for
 
 SHARED = os.path.join(os.path.dirname(controlplane.REPO), "shared")
 HELM_CRDS = os.path.join(SHARED, "crds", "helm-controller-v0.17.7")
-CHART = os.path.join(SHARED, "charts", "metallb", "0.16.1", "chart")
+CHARTS = os.path.join(SHARED, "charts")
 CHAIN_NS = "chainops-chain"
 PART_OF = "app.kubernetes.io/part-of=chainops-chain"
 MANAGER = "chainops"
-TEST_MANAGER = "chainops-test-standin"
+TEST_MANAGER = standins.TEST_MANAGER
 # a wait_after that is never met fails the play in 90 s instead of the default 300 s
 EXTRA = {"chainops_apply": True, "k8s_render_wait_timeout": 90}
+INVENTORIES = ("production-example", "lab")
+# what the two ingress choices render the routes as
+ROUTE_KINDS = {"nginx": {"Ingress"}, "traefik": {"IngressRoute", "Middleware"}}
 
 
 def _docs(path):
@@ -51,15 +58,41 @@ def _resource(cp, doc):
 
 
 def _ssa(cp, doc, namespace=None, dry_run=None):
-    res = _resource(cp, doc)
-    ns = doc["metadata"].get("namespace") or (namespace if res.namespaced else None)
-    kwargs = {"dry_run": dry_run} if dry_run else {}
-    return res.server_side_apply(body=doc, name=doc["metadata"]["name"], namespace=ns,
-                                 field_manager=TEST_MANAGER, force_conflicts=True, **kwargs)
+    return standins.ssa(dynamic.DynamicClient(cp.api_client()), doc, namespace=namespace, dry_run=dry_run)
 
 
 def _live(cp, doc):
     return _resource(cp, doc).get(name=doc["metadata"]["name"], namespace=doc["metadata"].get("namespace")).to_dict()
+
+
+def _present(api, docs):
+    """The docs that exist live, by plain GETs: one discovery request per API group version (a kind that is not
+    served yet counts as absent) - the dynamic client would rediscover every group on each unknown kind."""
+    served, present = {}, []
+    for doc in docs:
+        gv = doc["apiVersion"]
+        if gv not in served:
+            try:
+                found = api.call_api("/api/v1" if gv == "v1" else "/apis/" + gv, "GET", response_type="object",
+                                     auth_settings=["BearerToken"], _return_http_data_only=True)
+                served[gv] = {r["kind"]: r for r in found["resources"] if "/" not in r["name"]}
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
+                served[gv] = {}
+        res = served[gv].get(doc["kind"])
+        if res is None:
+            continue
+        ns = doc["metadata"].get("namespace")
+        path = ("/api/v1" if gv == "v1" else "/apis/" + gv) + ("/namespaces/%s" % ns if res["namespaced"] and ns else "")
+        try:
+            api.call_api("%s/%s/%s" % (path, res["name"], doc["metadata"]["name"]), "GET", response_type="object",
+                         auth_settings=["BearerToken"], _return_http_data_only=True)
+            present.append(doc)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    return present
 
 
 def _applied_state(live):
@@ -68,7 +101,8 @@ def _applied_state(live):
 
 
 def _shared_or_unavailable():
-    for path in (HELM_CRDS, CHART):
+    for path in [HELM_CRDS] + [os.path.join(CHARTS, c, v, "chart") for c, v in
+                               (("metallb", "0.16.1"), ("cert-manager", "v1.21.1"), ("ingress-nginx", "4.15.1"), ("traefik", "41.3.0"))]:
         if not os.path.isdir(path):
             reason = "test data missing: %s (the ../shared checkout beside the repo)" % path
             if os.environ.get("CI", "").lower() == "true":
@@ -89,86 +123,83 @@ def _storage(cp, claims):
                                                 "hostPath": {"path": "/var/lib/standin/pv-%02d" % i}}})
 
 
-def _feed_chart(cp, programs, play):
-    """Wait for the play to apply the HelmChart; check it is held (no MetalLB CRD yet, the play still running);
-    then apply `helm template` of the pinned chart with the live valuesContent. Returns what was seen."""
-    seen = {}
-    hc_doc = {"apiVersion": "helm.cattle.io/v1", "kind": "HelmChart", "metadata": {"name": "metallb", "namespace": "kube-system"}}
-
-    def helmchart():
-        if play.poll() is not None:
-            raise AssertionError("the play ended before the chart was fed:\n" + play.stdout.read()[-6000:])
-        try:
-            return _live(cp, hc_doc)
-        except Exception:
-            return None
-
-    hc = wait_for("the play to apply the HelmChart", helmchart, timeout=240)
-    # held: give the play time to run ahead if wait_after did not hold it
-    time.sleep(8)
-    ext = client.ApiextensionsV1Api(cp.api_client())
-    seen["held"] = play.poll() is None
-    seen["crds_before"] = [c.metadata.name for c in ext.list_custom_resource_definition().items if c.metadata.name.endswith("metallb.io")]
-    values = os.path.join(cp.dir, "metallb-values.yaml")
-    with open(values, "w") as f:
-        f.write(hc["spec"]["valuesContent"])
-    seen["values"] = yaml.safe_load(hc["spec"]["valuesContent"])
-    out = subprocess.run([os.path.join(os.path.dirname(programs["kwok"]), "helm"), "template", "metallb", CHART,
-                          "--namespace", hc["spec"]["targetNamespace"], "--values", values],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
-    docs = [d for d in yaml.safe_load_all(out) if d]
-    seen["chart_docs"] = docs
-    crds = [d for d in docs if d["kind"] == "CustomResourceDefinition"]
-    for doc in crds:
-        _ssa(cp, doc)
-    wait_for("MetalLB CRDs Established", lambda: all(
-        any(c.type == "Established" and c.status == "True" for c in ext.read_custom_resource_definition(d["metadata"]["name"]).status.conditions or [])
-        for d in crds), timeout=60)
-    for doc in docs:
-        if doc["kind"] in ("CustomResourceDefinition", "ValidatingWebhookConfiguration"):
-            continue
-        _ssa(cp, doc, namespace=hc["spec"]["targetNamespace"])
-    seen["fed_at"] = time.monotonic()
-    return seen
+def _later_objects_present(cp, chart_name):
+    """Which objects of the platform files after the one holding HelmChart chart_name exist already (the play
+    rendered every file before it applies the first). Must be none while the play waits for the chart."""
+    files = _layer(cp, "platform")
+    index = next(i for i, (_n, docs) in enumerate(files)
+                 if any(d["kind"] == "HelmChart" and d["metadata"]["name"] == chart_name for d in docs))
+    return [(d["kind"], d["metadata"]["name"]) for d in _present(cp.api_client(), [d for _n, docs in files[index + 1:] for d in docs])]
 
 
-@pytest.fixture(scope="module")
-def layers(prod, programs):
-    _shared_or_unavailable()
-    cp = prod
-    for name in sorted(os.listdir(HELM_CRDS)):
-        for doc in _docs(os.path.join(HELM_CRDS, name)):
-            _ssa(cp, doc)
-    # four pairs (production example) x {execution, consensus} claims: 2Ti / 300Gi at most, 4Ti volumes fit all
-    _storage(cp, ["4Ti"] * 8)
-    cmd_env = controlplane.ansible_env()
+def _run_layers(cp, programs, play_cmd_env):
+    """The first play with the stand-ins beside it; returns (CompletedProcess, StandIns)."""
     cmd = [os.path.join(controlplane.REPO, ".venv", "bin", "ansible-playbook"), os.path.join(controlplane.PLAYBOOKS, "layers.yml"),
            "-i", os.path.join(controlplane.REPO, "inventories", cp.inventory), "-e",
            json.dumps(dict(EXTRA, chainops_secrets_dir=cp.secrets_dir, chainops_render_dir=cp.render_dir))]
-    play = subprocess.Popen(cmd, cwd=controlplane.REPO, env=cmd_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    play = subprocess.Popen(cmd, cwd=controlplane.REPO, env=play_cmd_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def stop_play(_text):
+        if play.poll() is None:
+            play.terminate()
+
+    def before_feed(name):
+        return {"play_running": play.poll() is None, "later_present": _later_objects_present(cp, name)}
+
+    kube_version = re.sub(r"\+.*$", "", cp.config["k3s_version"])
+    helm = os.path.join(os.path.dirname(programs["kwok"]), "helm")
+    stand = standins.StandIns(cp, helm, CHARTS, kube_version, before_feed=before_feed, on_error=stop_play).start()
     try:
-        seen = _feed_chart(cp, programs, play)
-        stdout = play.communicate(timeout=600)[0]
+        stdout = play.communicate(timeout=900)[0]
     finally:
         if play.poll() is None:
             play.kill()
             play.wait()
     first = subprocess.CompletedProcess(cmd, play.returncode, stdout, "")
     first.ended_at = time.monotonic()
-    chain = [d for _n, docs in _layer(cp, "chain") for d in docs] if play.returncode == 0 else []
-    platform = [d for _n, docs in _layer(cp, "platform") for d in docs] if play.returncode == 0 else []
-    states = {(d["kind"], d["metadata"].get("namespace"), d["metadata"]["name"]): _applied_state(_live(cp, d)) for d in chain + platform}
-    second = cp.playbook("layers.yml", EXTRA, json_output=True)
-    return {"cp": cp, "first": first, "second": second, "seen": seen, "chain": chain, "platform": platform, "states": states}
+    return first, stand
 
 
-def test_wait_after_holds_the_play_until_the_chart_is_in(layers):
-    """k8s_render's wait_after (CRDs Established, controller Available) kept the pools from being applied before
-    the chart's CRDs existed; once fed, the play went on and applied them."""
-    first, seen = layers["first"], layers["seen"]
-    assert seen["held"] and seen["crds_before"] == [], seen
+@pytest.fixture(scope="module", params=INVENTORIES)
+def layers(request, start_controlplane, programs):
+    _shared_or_unavailable()
+    cp = start_controlplane(request.param)
+    stand = None
+    try:
+        for name in sorted(os.listdir(HELM_CRDS)):
+            for doc in _docs(os.path.join(HELM_CRDS, name)):
+                _ssa(cp, doc)
+        # production example: four pairs x {execution, consensus} claims of 2Ti / 300Gi at most; 4Ti volumes fit all
+        _storage(cp, ["4Ti"] * 8)
+        first, stand = _run_layers(cp, programs, controlplane.ansible_env())
+        assert not stand.errors, "a stand-in failed (the play was stopped):\n" + stand.errors[0] + "\nplay:\n" + first.stdout[-4000:]
+        chain = [d for _n, docs in _layer(cp, "chain") for d in docs] if first.returncode == 0 else []
+        platform = [d for _n, docs in _layer(cp, "platform") for d in docs] if first.returncode == 0 else []
+        states = {(d["kind"], d["metadata"].get("namespace"), d["metadata"]["name"]): _applied_state(_live(cp, d)) for d in chain + platform}
+        second = cp.playbook("layers.yml", EXTRA, json_output=True)
+        ingress = next((d["metadata"]["annotations"]["chainops.io/chart"] for d in platform
+                        if d["kind"] == "HelmChart" and d["metadata"]["name"] in ("ingress-nginx", "chainops-traefik")), None)
+        yield {"cp": cp, "first": first, "second": second, "stand": stand, "chain": chain, "platform": platform,
+               "states": states, "ingress": {"ingress-nginx": "nginx", "traefik": "traefik"}.get(ingress)}
+    finally:
+        if stand:
+            stand.stop()
+        start_controlplane.finish(cp)
+
+
+def test_wait_after_holds_the_play_until_each_chart_is_in(layers):
+    """k8s_render's wait_after (CRDs Established, controllers Available) kept every later platform object from being
+    applied before the stand-in had fed the chart: when it did (after holding back a few seconds), the play was
+    still running and nothing after the chart's file existed; once fed, the play went on and applied them."""
+    first, stand = layers["first"], layers["stand"]
     assert first.returncode == 0, first.stdout[-8000:]
-    assert first.ended_at > seen["fed_at"]
+    charts = {d["metadata"]["name"] for d in layers["platform"] if d["kind"] == "HelmChart"}
+    assert set(stand.fed) == charts and len(charts) == 3, (sorted(stand.fed), sorted(charts))
+    for name, record in stand.fed.items():
+        assert record["before"] == {"play_running": True, "later_present": []}, (name, record["before"])
+        assert first.ended_at > record["fed_at"], name
+        # the same look now sees the later files' objects: the check above could have seen them
+        assert _later_objects_present(layers["cp"], name), name
     lines = first.stdout.splitlines()
     pools_at = next(i for i, line in enumerate(lines) if "Apply with server-side apply the file platform/12-metallb-pools.yaml" in line)
     for item in ("CustomResourceDefinition/ipaddresspools.metallb.io Established",
@@ -182,7 +213,9 @@ def test_every_object_accepted(layers):
     cp = layers["cp"]
     assert layers["first"].returncode == 0, layers["first"].stdout[-8000:]
     kinds = sorted({d["kind"] for d in layers["chain"] + layers["platform"]})
-    assert {"StatefulSet", "Service", "NetworkPolicy", "PodDisruptionBudget", "HelmChart", "IPAddressPool", "L2Advertisement"} <= set(kinds), kinds
+    expected = {"StatefulSet", "Service", "NetworkPolicy", "PodDisruptionBudget", "HelmChart", "IPAddressPool",
+                "L2Advertisement", "ClusterIssuer", "Certificate"} | ROUTE_KINDS[layers["ingress"]]
+    assert expected <= set(kinds), kinds
     for doc in layers["chain"] + layers["platform"]:
         live = _live(cp, doc)
         managers = {(m["manager"], m["operation"]) for m in live["metadata"]["managedFields"]}
@@ -224,7 +257,8 @@ def _pair_pods(cp, want):
 
 def test_pairs_admitted_and_spread(layers):
     """Pod Security `restricted` on chainops-chain admits the pairs' pods (StatefulSet pods exist and are Ready),
-    their claims bind, and the scheduler puts them on distinct hosts over every rack."""
+    their claims bind, and the scheduler puts them on distinct hosts over as many racks as there are (every rack,
+    or one rack per pair when there are fewer pairs than racks)."""
     cp = layers["cp"]
     assert layers["first"].returncode == 0
     sts = [d for d in layers["chain"] if d["kind"] == "StatefulSet"]
@@ -235,7 +269,8 @@ def test_pairs_admitted_and_spread(layers):
     hosts = [p.spec.node_name for p in pods]
     assert len(set(hosts)) == len(hosts), hosts
     racks = {nodes[h]["topology.chainops.io/rack"] for h in hosts}
-    assert racks == {labels["topology.chainops.io/rack"] for labels in nodes.values()}, (hosts, racks)
+    every_rack = {labels["topology.chainops.io/rack"] for labels in nodes.values()}
+    assert racks <= every_rack and len(racks) == min(len(hosts), len(every_rack)), (hosts, racks)
     claims = client.CoreV1Api(cp.api_client()).list_namespaced_persistent_volume_claim(CHAIN_NS).items
     assert len(claims) == 2 * len(sts) and all(c.status.phase == "Bound" for c in claims), [(c.metadata.name, c.status.phase) for c in claims]
     apps = client.AppsV1Api(cp.api_client())
@@ -299,35 +334,162 @@ def test_p2p_load_balancers_accepted(layers):
         assert live.spec.allocate_load_balancer_node_ports is False and live.spec.external_traffic_policy == "Local"
 
 
+def _chart(layers, chart):
+    """(HelmChart name, what the stand-in fed) of the chart the collection rendered, by its chainops.io/chart."""
+    name = next(d["metadata"]["name"] for d in layers["platform"]
+                if d["kind"] == "HelmChart" and d["metadata"]["annotations"]["chainops.io/chart"] == chart)
+    return name, layers["stand"].fed[name]
+
+
+def _pods_ready(cp, namespace, docs):
+    """Every Deployment/DaemonSet of docs has its pods (all replicas, one per schedulable node) Ready: the pods were
+    admitted in namespace. Fails with the controllers' FailedCreate events (a Pod Security refusal shows there)."""
+    core, apps = client.CoreV1Api(cp.api_client()), client.AppsV1Api(cp.api_client())
+
+    def ready():
+        for doc in docs:
+            if doc["kind"] == "Deployment":
+                status = apps.read_namespaced_deployment(doc["metadata"]["name"], namespace).status
+                if not status.ready_replicas or status.ready_replicas != doc["spec"].get("replicas", 1):
+                    return None
+            elif doc["kind"] == "DaemonSet":
+                status = apps.read_namespaced_daemon_set(doc["metadata"]["name"], namespace).status
+                if not status.desired_number_scheduled or status.number_ready != status.desired_number_scheduled:
+                    return None
+        return True
+
+    try:
+        wait_for("the chart's pods Ready in %s" % namespace, ready, timeout=120)
+    except AssertionError as exc:
+        events = [(e.involved_object.kind, e.involved_object.name, e.reason, e.message)
+                  for e in core.list_namespaced_event(namespace).items if e.type == "Warning"]
+        raise AssertionError("events in %s: %s" % (namespace, events[-15:])) from exc
+
+
+def _pod_templates(docs):
+    for doc in docs:
+        if doc["kind"] in ("Deployment", "DaemonSet", "StatefulSet", "Job"):
+            yield doc["kind"], doc["metadata"]["name"], doc["spec"]["template"]["spec"]
+
+
 def test_metallb_chart_admitted_only_where_privileged(layers):
     """The chart's objects, from the live HelmChart's values, are accepted; its speaker and controller pods are
     admitted in the namespace the collection labels privileged, and the speaker would be refused in a
     `restricted` namespace (chainops-chain), so the label is what lets MetalLB run."""
     cp = layers["cp"]
-    seen = layers["seen"]
-    assert seen["values"]["speaker"]["frr"]["enabled"] is False and seen["values"]["crds"]["enabled"] is True
-    kinds = {d["kind"] for d in seen["chart_docs"]}
+    _name, fed = _chart(layers, "metallb")
+    assert fed["values"]["speaker"]["frr"]["enabled"] is False and fed["values"]["crds"]["enabled"] is True
+    kinds = {d["kind"] for d in fed["docs"]}
     assert {"DaemonSet", "Deployment", "ValidatingWebhookConfiguration", "CustomResourceDefinition"} <= kinds, kinds
+    assert [k for k, _n in fed["webhooks_dry_run"]] == ["ValidatingWebhookConfiguration"], fed["webhooks_dry_run"]
     core = client.CoreV1Api(cp.api_client())
-    ns = core.read_namespace("metallb-system")
-    assert ns.metadata.labels["pod-security.kubernetes.io/enforce"] == "privileged"
-
-    def components_ready():
-        pods = core.list_namespaced_pod("metallb-system").items
-        return {p.metadata.labels.get("app.kubernetes.io/component") for p in pods if is_ready(p)} >= {"speaker", "controller"}
-
-    wait_for("speaker and controller pods Ready", components_ready, timeout=120)
-    ds = next(d for d in seen["chart_docs"] if d["kind"] == "DaemonSet")
+    ns = core.read_namespace(fed["namespace"])
+    assert fed["namespace"] == "metallb-system" and ns.metadata.labels["pod-security.kubernetes.io/enforce"] == "privileged"
+    _pods_ready(cp, fed["namespace"], fed["docs"])
+    ds = next(d for d in fed["docs"] if d["kind"] == "DaemonSet")
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "speaker-psa-probe"},
            "spec": copy.deepcopy(ds["spec"]["template"]["spec"])}
     pod["spec"]["nodeName"] = cp.nodes[0]["name"]
-    core.create_namespaced_pod("metallb-system", pod, dry_run="All")
+    core.create_namespaced_pod(fed["namespace"], pod, dry_run="All")
     # the same pod in the restricted namespace (its service account lives in metallb-system: the default one here)
     probe = copy.deepcopy(pod)
     probe["spec"].pop("serviceAccountName", None)
     with pytest.raises(ApiException) as refused:
         core.create_namespaced_pod(CHAIN_NS, probe, dry_run="All")
     assert refused.value.status == 403 and "violates PodSecurity" in refused.value.body, refused.value.body
+
+
+@pytest.mark.parametrize("chart", ["cert-manager", "ingress"])
+def test_chart_pods_admitted_under_restricted(layers, chart):
+    """cert-manager's and the ingress controller's charts, templated with exactly the values the collection
+    rendered, are accepted (webhook configurations in dry-run) and every pod they make is admitted under Pod
+    Security `restricted` in the namespace the collection gives the chart: Deployments reach their replicas, and
+    each pod template (hook Jobs included) passes a dry-run create there. `restricted` is the strictest level, so
+    no other label could refuse them; the label itself must be exactly that (never relaxed)."""
+    cp = layers["cp"]
+    chart_name = {"cert-manager": "cert-manager", "ingress": {"nginx": "ingress-nginx", "traefik": "traefik"}[layers["ingress"]]}[chart]
+    _name, fed = _chart(layers, chart_name)
+    core = client.CoreV1Api(cp.api_client())
+    labels = core.read_namespace(fed["namespace"]).metadata.labels
+    assert {k: labels.get(k) for k in ("pod-security.kubernetes.io/enforce", "pod-security.kubernetes.io/warn")} == {
+        "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted"}, labels
+    assert [d for d in fed["docs"] if d["kind"] == "Deployment"], [d["kind"] for d in fed["docs"]]
+    _pods_ready(cp, fed["namespace"], fed["docs"])
+    templates = list(_pod_templates(fed["docs"]))
+    for _kind, name, spec in templates:
+        probe = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "%s-psa-probe" % name[:40]}, "spec": copy.deepcopy(spec)}
+        probe["spec"]["nodeName"] = cp.nodes[-1]["name"]
+        core.create_namespaced_pod(fed["namespace"], probe, dry_run="All")
+    if chart == "cert-manager":
+        assert {d["metadata"]["name"] for d in fed["docs"] if d["kind"] == "Deployment"} == {
+            "cert-manager", "cert-manager-cainjector", "cert-manager-webhook"}
+        assert {k for k, _n in fed["webhooks_dry_run"]} == set(standins.WEBHOOK_KINDS), fed["webhooks_dry_run"]
+        assert any(k == "Job" for k, _n, _s in templates)  # startupapicheck, a Helm hook: admitted too
+
+
+def test_ingress_chart_values_take_effect(layers):
+    """The values the collection sets are not just accepted but land where the controller reads them (a misspelled
+    key in a chart without a schema, ingress-nginx, is silently ignored by Helm): replicas, the LoadBalancer
+    Service from the MetalLB api pool with no node ports and externalTrafficPolicy Local, and the IngressClass."""
+    cp = layers["cp"]
+    chart_name = {"nginx": "ingress-nginx", "traefik": "traefik"}[layers["ingress"]]
+    _name, fed = _chart(layers, chart_name)
+    apps, core = client.AppsV1Api(cp.api_client()), client.CoreV1Api(cp.api_client())
+    deployments = [d["metadata"]["name"] for d in fed["docs"] if d["kind"] == "Deployment"]
+    assert len(deployments) == 1, deployments
+    # ingress_replicas: 2 (the role default; neither inventory changes it)
+    assert apps.read_namespaced_deployment(deployments[0], fed["namespace"]).spec.replicas == 2
+    lbs = [s for s in core.list_namespaced_service(fed["namespace"]).items if s.spec.type == "LoadBalancer"]
+    assert len(lbs) == 1, [(s.metadata.name, s.spec.type) for s in core.list_namespaced_service(fed["namespace"]).items]
+    svc = lbs[0]
+    assert svc.metadata.annotations.get("metallb.io/address-pool") == "api", svc.metadata.annotations
+    assert svc.spec.external_traffic_policy == "Local" and svc.spec.allocate_load_balancer_node_ports is False
+    classes = {c.metadata.name: c.spec.controller for c in client.NetworkingV1Api(cp.api_client()).list_ingress_class().items}
+    assert layers["ingress"] in classes, classes
+    ingress_ns = {d["metadata"]["name"] for d in layers["platform"] if d["kind"] == "Namespace"
+                  and d["metadata"]["name"] == fed["namespace"]}
+    assert ingress_ns, "the ingress chart's namespace is not one the collection renders"
+
+
+def _secret_cert(cp, namespace, name):
+    data = client.CoreV1Api(cp.api_client()).read_namespaced_secret(name, namespace).data
+    return (x509.load_pem_x509_certificate(base64.b64decode(data["tls.crt"])),
+            x509.load_pem_x509_certificate(base64.b64decode(data["ca.crt"])))
+
+
+def test_certificates_issue_through_the_rendered_issuers(layers):
+    """With cert-manager's controller stood in for (standins.py: it issues from selfSigned and ca ClusterIssuers
+    only, and says so in each Certificate's Ready message), the private CA chain the collection renders holds
+    together: the CA Certificate the play waited for is Ready with a CA certificate in the Secret the CA
+    ClusterIssuer reads, and every route Certificate naming the private CA is signed by it for the route's host.
+    ACME Certificates stay pending (no ACME server here)."""
+    cp = layers["cp"]
+    stand = layers["stand"]
+    issuers = {d["metadata"]["name"]: d["spec"] for d in layers["platform"] if d["kind"] == "ClusterIssuer"}
+    certs = [d for d in layers["platform"] if d["kind"] == "Certificate"]
+    custom = client.CustomObjectsApi(cp.api_client())
+    ca_doc = next(d for d in certs if d["metadata"]["name"] == "chainops-private-ca")
+    assert issuers["chainops-private-ca"]["ca"]["secretName"] == ca_doc["spec"]["secretName"]
+    ca_cert, _ = _secret_cert(cp, ca_doc["metadata"]["namespace"], ca_doc["spec"]["secretName"])
+    assert ca_cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
+    for doc in certs:
+        ns, name = doc["metadata"]["namespace"], doc["metadata"]["name"]
+        issuer = doc["spec"]["issuerRef"]["name"]
+        live = custom.get_namespaced_custom_object("cert-manager.io", "v1", ns, "certificates", name)
+        ready = [c for c in (live.get("status") or {}).get("conditions", []) if c["type"] == "Ready"]
+        if "acme" in issuers[issuer]:
+            assert (ns, name) in stand.acme_pending and not ready, (name, ready)
+            continue
+        assert ready and ready[0]["status"] == "True" and ready[0]["message"] == standins.STANDIN_MESSAGE, (name, ready)
+        assert stand.issued[(ns, name)] == {"issuer": issuer, "secret": doc["spec"]["secretName"]}
+        if issuer == "chainops-private-ca":
+            leaf, chain = _secret_cert(cp, ns, doc["spec"]["secretName"])
+            leaf.verify_directly_issued_by(ca_cert)
+            assert chain == ca_cert
+            sans = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+            assert sans == doc["spec"]["dnsNames"], (name, sans)
+    routes = [d for d in certs if d["metadata"]["name"] != "chainops-private-ca"]
+    assert routes and any(d["spec"]["issuerRef"]["name"] == "chainops-private-ca" for d in routes), routes
 
 
 def test_pools_and_announcements_accepted(layers):
