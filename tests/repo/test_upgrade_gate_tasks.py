@@ -91,6 +91,29 @@ def test_gate_passes_with_min_healthy_below_the_pair_count(fleet):
 
 
 @pytest.mark.slow
+def test_gate_applies_the_operators_criteria(fleet):
+    """k3s_upgrade_gate_criteria reaches the gate: a wrong expected_chain_id fails every pair, a pair without execution
+    peers fails by default and passes once el_peers is skipped, and a misspelled criterion is refused by name."""
+    pairs, nodes = fleet
+    rc, out = _gate(dict(FAST, k3s_upgrade_health_pairs=pairs, k3s_upgrade_gate_timeout=3,
+                         k3s_upgrade_gate_criteria={"expected_chain_id": 5}))
+    result = _task_results(out, "Wait until enough client pairs are healthy")[0]
+    assert rc == 2 and result["healthy_pairs"] == 0, result
+    assert "chain id" in json.dumps(result).lower()
+    nodes["pair-a"][0].rpc["net_peerCount"] = {"result": "0x0"}
+    rc, out = _gate(dict(FAST, k3s_upgrade_health_pairs=pairs, k3s_upgrade_gate_timeout=3))
+    assert rc == 2 and "pair-a" in _task_results(out, "Wait until enough client pairs are healthy")[0]["msg"]
+    rc, out = _gate(dict(FAST, k3s_upgrade_health_pairs=pairs, k3s_upgrade_gate_timeout=20,
+                         k3s_upgrade_gate_criteria={"skip": ["el_peers"]}))
+    result = _task_results(out, "Wait until enough client pairs are healthy")[0]
+    assert rc == 0 and result["healthy_pairs"] == 3, result
+    rc, out = _gate(dict(FAST, k3s_upgrade_health_pairs=pairs, k3s_upgrade_gate_timeout=3,
+                         k3s_upgrade_gate_criteria={"skip": ["el_peer"]}))
+    result = _task_results(out, "Wait until enough client pairs are healthy")[0]
+    assert rc == 2 and "el_peer" in result["msg"] and "el_peers" in result["msg"], result["msg"]
+
+
+@pytest.mark.slow
 def test_gate_fails_with_reasons_when_pairs_are_down():
     port = _closed_port()
     pairs = [{"name": "pair-a", "execution": {"url": "http://127.0.0.1:%d" % port}, "consensus": {"url": "http://127.0.0.1:%d" % port}}]
@@ -196,6 +219,15 @@ def test_playbook_opt_out_warns_first_and_is_named_in_the_summary():
     assert warning < out.index("UPGRADE PLAN")
     summary = out[out.index("CHAINOPS SUMMARY"):]
     assert "SKIPPED: chain health gate for the whole k3s upgrade — k3s_upgrade_gate is false" in summary
+
+
+@pytest.mark.slow
+def test_playbook_names_skipped_gate_criteria_at_the_start_and_in_the_summary():
+    rc, out = _upgrade('{"k3s_upgrade_gate_criteria": {"skip": ["el_peers", "cl_peers"]}}')
+    assert rc == 0, out[-3000:]
+    warning = out.index("WARNING: k3s_upgrade_gate_criteria.skip switches off el_peers, cl_peers")
+    assert warning < out.index("UPGRADE PLAN")
+    assert "k3s_upgrade_gate_criteria.skip switches off el_peers, cl_peers" in out[out.index("CHAINOPS SUMMARY"):]
 
 
 def test_playbook_order_preflight_settings_gate_before_and_after_every_node():
