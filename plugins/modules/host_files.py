@@ -332,6 +332,8 @@ def main():
                 type="list",
                 elements="dict",
                 default=[],
+                # the option is a list of files, not a secret itself: each content is masked (no_log below)
+                no_log=False,
                 options=dict(
                     dest=dict(type="path", required=True),
                     content=dict(type="str", no_log=True),
