@@ -95,6 +95,39 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  secret_files:
+    description:
+      - Files whose content is secret (join tokens, registry credentials), ensured in the same call after O(files).
+      - Same suboptions as O(files) except O(files[].validate). Their content is masked in every output of the module
+        and never shown in a diff; only the destination is reported in RV(changed_files).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      dest:
+        description: Absolute destination path.
+        type: path
+        required: true
+      content:
+        description: Exact content; required unless O(secret_files[].state=absent).
+        type: str
+      mode:
+        description: Mode as an octal string.
+        type: str
+        default: "0600"
+      owner:
+        description: Owner.
+        type: str
+        default: root
+      group:
+        description: Group.
+        type: str
+        default: root
+      state:
+        description: V(absent) removes the file.
+        type: str
+        choices: [present, absent]
+        default: present
 """
 
 EXAMPLES = r"""
@@ -233,6 +266,40 @@ def install_file(module, spec, content):
             os.unlink(tmp)
 
 
+def ensure_file(module, spec, check_mode, diffs=None):
+    """Bring one file to spec (content, mode, owner, or absence); True when something changed (or would).
+
+    With diffs (a list), a content change appends a diff; pass None for secret content, which is never shown."""
+    dest = spec["dest"]
+    if spec["state"] == "absent":
+        if not os.path.lexists(dest):
+            return False
+        if not check_mode:
+            os.unlink(dest)
+        return True
+    if spec.get("content") is None:
+        raise ValueError("%s has no content" % dest)
+    content = to_bytes(spec["content"], errors="surrogate_or_strict")
+    uid, gid = _ids(spec["owner"], spec["group"])
+    needs = file_needs(dest, content, _mode(spec["mode"]), uid, gid)
+    if not needs:
+        return False
+    if diffs is not None and "content" in needs:
+        before = ""
+        if os.path.exists(dest):
+            with open(dest, "rb") as handle:
+                before = to_native(handle.read(), errors="surrogate_or_strict")
+        diffs.append(dict(before_header=dest, after_header=dest, before=before, after=spec["content"]))
+    if check_mode:
+        return True
+    if "content" in needs:
+        install_file(module, spec, content)
+    else:
+        os.chown(dest, uid, gid)
+        os.chmod(dest, _mode(spec["mode"]))
+    return True
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -261,6 +328,21 @@ def main():
                     state=dict(type="str", choices=["present", "absent"], default="present"),
                 ),
             ),
+            secret_files=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                # the option is a list of files, not a secret itself: each content is masked (no_log below)
+                no_log=False,
+                options=dict(
+                    dest=dict(type="path", required=True),
+                    content=dict(type="str", no_log=True),
+                    mode=dict(type="str", default="0600"),
+                    owner=dict(type="str", default="root"),
+                    group=dict(type="str", default="root"),
+                    state=dict(type="str", choices=["present", "absent"], default="present"),
+                ),
+            ),
             links=dict(
                 type="list",
                 elements="dict",
@@ -279,34 +361,11 @@ def main():
             if ensure_directory(spec, module.check_mode):
                 changed_dirs.append(spec["path"])
         for spec in module.params["files"]:
-            dest = spec["dest"]
-            if spec["state"] == "absent":
-                if os.path.lexists(dest):
-                    changed_files.append(dest)
-                    if not module.check_mode:
-                        os.unlink(dest)
-                continue
-            if spec.get("content") is None:
-                raise ValueError("%s has no content" % dest)
-            content = to_bytes(spec["content"], errors="surrogate_or_strict")
-            uid, gid = _ids(spec["owner"], spec["group"])
-            needs = file_needs(dest, content, _mode(spec["mode"]), uid, gid)
-            if not needs:
-                continue
-            changed_files.append(dest)
-            if module._diff and "content" in needs:
-                before = ""
-                if os.path.exists(dest):
-                    with open(dest, "rb") as handle:
-                        before = to_native(handle.read(), errors="surrogate_or_strict")
-                diffs.append(dict(before_header=dest, after_header=dest, before=before, after=spec["content"]))
-            if module.check_mode:
-                continue
-            if "content" in needs:
-                install_file(module, spec, content)
-            else:
-                os.chown(dest, uid, gid)
-                os.chmod(dest, _mode(spec["mode"]))
+            if ensure_file(module, spec, module.check_mode, diffs if module._diff else None):
+                changed_files.append(spec["dest"])
+        for spec in module.params["secret_files"]:
+            if ensure_file(module, dict(spec, validate=None), module.check_mode):
+                changed_files.append(spec["dest"])
         for spec in module.params["links"]:
             if ensure_link(spec, module.check_mode):
                 changed_links.append(spec["dest"])

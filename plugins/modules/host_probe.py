@@ -83,9 +83,28 @@ options:
     type: bool
     default: false
   tcp_timeout:
-    description: Seconds each O(tcp) connection attempt may take.
+    description: Seconds each O(tcp) connection attempt may take. The attempts run at the same time, so the probe
+      waits at most this long for all of them.
     type: float
     default: 2.0
+  commands:
+    description:
+      - Read-only commands to run, each O(commands[].argv) (no shell), for example a binary's C(--version).
+      - The program (the first element of O(commands[].argv), an absolute path) runs only when its sha256 equals
+        O(commands[].sha256), so a file that does not match the verified release, and would be replaced, is never run.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      argv:
+        description: Program (absolute path) and arguments.
+        type: list
+        elements: str
+        required: true
+      sha256:
+        description: Expected sha256 of the program.
+        type: str
+        required: true
 notes:
   - The login account is the C(SUDO_USER) of a C(sudo) become, else the account the module runs as. The SSH
     connection is read from the environment of the closest ancestor process that has C(SSH_CONNECTION), so it is
@@ -184,6 +203,13 @@ tcp:
   returned: always
   type: dict
   sample: {"10.0.0.10:6443": false}
+commands:
+  description: One entry per O(commands) item, in order. C(ran) is false when the program is missing or its sha256
+    differs from the expected one (C(rc), C(stdout) and C(stderr) are then empty).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"argv": ["/usr/local/bin/k3s", "--version"], "ran": true, "rc": 0, "stdout": "k3s version v1.33.5+k3s1", "stderr": ""}]
 """
 
 import grp
@@ -192,6 +218,7 @@ import os
 import pwd
 import socket
 import ssl
+import threading
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -367,6 +394,24 @@ def tcp_answers(text, timeout, tls=False):
         return False
 
 
+def tcp_answers_all(endpoints, timeout, tls=False):
+    """{endpoint: tcp_answers(...)} with every endpoint tried at the same time, so the probe waits at most one
+    timeout however many endpoints stay silent. A malformed endpoint raises ValueError before any connection."""
+    for endpoint in endpoints:
+        split_endpoint(endpoint)
+    answers = {}
+
+    def attempt(endpoint):
+        answers[endpoint] = tcp_answers(endpoint, timeout, tls)
+
+    threads = [threading.Thread(target=attempt, args=(endpoint,)) for endpoint in endpoints]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {endpoint: answers[endpoint] for endpoint in endpoints}
+
+
 def _group_exists(name):
     try:
         grp.getgrnam(name)
@@ -378,6 +423,22 @@ def _group_exists(name):
 def _run(module, argv):
     rc, out, err = module.run_command(argv, environ_update={"LC_ALL": "C"})
     return rc, out, err
+
+
+def run_verified(module, argv, sha256, known=None):
+    """Run argv when its program's sha256 is the expected one: {'argv', 'ran', 'rc', 'stdout', 'stderr'}.
+
+    known: {path: sha256} already computed in this call (the program is not read twice)."""
+    if not argv or not os.path.isabs(argv[0]):
+        raise ValueError("commands: %r must start with an absolute program path" % (argv,))
+    result = {"argv": list(argv), "ran": False, "rc": None, "stdout": "", "stderr": ""}
+    known = known or {}
+    actual = known[argv[0]] if argv[0] in known else file_sha256(argv[0])
+    if actual is None or actual != sha256.lower():
+        return result
+    rc, out, err = _run(module, list(argv))
+    result.update(ran=True, rc=rc, stdout=out, stderr=err)
+    return result
 
 
 def main():
@@ -396,6 +457,12 @@ def main():
             tcp=dict(type="list", elements="str", default=[]),
             tcp_timeout=dict(type="float", default=2.0),
             tcp_tls=dict(type="bool", default=False),
+            commands=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(argv=dict(type="list", elements="str", required=True), sha256=dict(type="str", required=True)),
+            ),
         ),
         supports_check_mode=True,
     )
@@ -407,7 +474,8 @@ def main():
     try:
         result["sha256"] = {path: file_sha256(path) for path in params["sha256"]}
         result["modes"] = {path: path_mode(path) for path in params["modes"]}
-        result["tcp"] = {endpoint: tcp_answers(endpoint, params["tcp_timeout"], params["tcp_tls"]) for endpoint in params["tcp"]}
+        result["tcp"] = tcp_answers_all(params["tcp"], params["tcp_timeout"], params["tcp_tls"])
+        result["commands"] = [run_verified(module, item["argv"], item["sha256"], result["sha256"]) for item in params["commands"]]
     except (ValueError, OSError) as exc:
         module.fail_json(msg=str(exc))
 

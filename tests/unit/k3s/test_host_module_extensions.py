@@ -121,3 +121,76 @@ def test_tcp_tls_answers_for_a_tls_server(tmp_path):
     finally:
         server.close()
         thread.join(5)
+
+
+class RunModule:
+    """Just run_command with an argv list, as AnsibleModule offers it."""
+
+    def __init__(self):
+        self.calls = []
+
+    def run_command(self, argv, environ_update=None):
+        self.calls.append(list(argv))
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False, env=dict(os.environ, **(environ_update or {})))
+        return proc.returncode, proc.stdout, proc.stderr
+
+
+def _program(tmp_path, body):
+    path = tmp_path / "k3s"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return str(path), hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_run_verified_runs_only_the_verified_program(tmp_path):
+    program, digest = _program(tmp_path, 'echo "k3s version v1.33.5+k3s1 (abc)"')
+    module = RunModule()
+    answer = host_probe.run_verified(module, [program, "--version"], digest)
+    assert answer["ran"] is True and answer["rc"] == 0
+    assert answer["stdout"].startswith("k3s version v1.33.5+k3s1")
+    # a program that is not the verified file (it would be replaced) is never run
+    other = host_probe.run_verified(module, [program, "--version"], hashlib.sha256(b"another release").hexdigest())
+    assert other == {"argv": [program, "--version"], "ran": False, "rc": None, "stdout": "", "stderr": ""}
+    missing = host_probe.run_verified(module, [str(tmp_path / "missing"), "--version"], digest)
+    assert missing["ran"] is False
+    assert module.calls == [[program, "--version"]]
+
+
+def test_run_verified_reports_a_failing_program_and_uses_known_digests(tmp_path):
+    program, digest = _program(tmp_path, 'echo "exec format error" >&2; exit 126')
+    module = RunModule()
+    answer = host_probe.run_verified(module, [program, "--version"], digest.upper())
+    assert (answer["ran"], answer["rc"], answer["stderr"].strip()) == (True, 126, "exec format error")
+    # a digest the probe already computed in the same call is used instead of reading the file again
+    assert host_probe.run_verified(module, [program], digest, known={program: "0" * 64})["ran"] is False
+    assert host_probe.run_verified(module, [program], digest, known={program: None})["ran"] is False
+
+
+def test_run_verified_needs_an_absolute_program(tmp_path):
+    with pytest.raises(ValueError, match="absolute program path"):
+        host_probe.run_verified(RunModule(), ["k3s", "--version"], "0" * 64)
+    with pytest.raises(ValueError, match="absolute program path"):
+        host_probe.run_verified(RunModule(), [], "0" * 64)
+
+
+def test_tcp_answers_all_tries_every_endpoint_at_once(monkeypatch):
+    endpoints = ["10.0.0.10:6443", "10.0.0.12:6443", "[fd00::13]:6443"]
+    together = threading.Barrier(len(endpoints), timeout=10)
+
+    def attempt(endpoint, timeout, tls=False):
+        together.wait()  # passes only when every attempt is in flight at the same time
+        return endpoint != "10.0.0.12:6443" and tls and timeout == 3.0
+
+    monkeypatch.setattr(host_probe, "tcp_answers", attempt)
+    answers = host_probe.tcp_answers_all(endpoints, 3.0, True)
+    assert list(answers) == endpoints  # the order of the request
+    assert answers == {"10.0.0.10:6443": True, "10.0.0.12:6443": False, "[fd00::13]:6443": True}
+    assert host_probe.tcp_answers_all([], 3.0) == {}
+
+
+def test_tcp_answers_all_refuses_a_malformed_endpoint_before_connecting(monkeypatch):
+    calls = []
+    monkeypatch.setattr(host_probe, "tcp_answers", lambda endpoint, timeout, tls=False: calls.append(endpoint))
+    with pytest.raises(ValueError, match="not host:port"):
+        host_probe.tcp_answers_all(["10.0.0.10:6443", "10.0.0.11"], 3.0)
+    assert calls == []

@@ -1,10 +1,12 @@
 """host_files module: several files in one call, each validated before it replaces the old one."""
 
 import grp
+import json
 import os
 import pwd
 import shlex
 import subprocess
+import sys
 
 import pytest
 
@@ -77,3 +79,54 @@ def test_ensure_directory(tmp_path):
 def test_unknown_owner(tmp_path):
     with pytest.raises(ValueError, match="unknown owner"):
         host_files.install_file(FakeModule(), spec(tmp_path / "x", owner="no-such-user-chainops"), b"x")
+
+
+def test_ensure_file_writes_fixes_and_removes(tmp_path):
+    dest = tmp_path / "registries.yaml"
+    wanted = spec(dest, content="mirrors: {}\n", mode="0600", state="present")
+    diffs = []
+    assert host_files.ensure_file(FakeModule(), wanted, check_mode=True, diffs=diffs) is True
+    assert not dest.exists() and diffs[0]["after"] == "mirrors: {}\n"
+    assert host_files.ensure_file(FakeModule(), wanted, check_mode=False) is True
+    assert dest.read_text() == "mirrors: {}\n"
+    assert oct(os.stat(dest).st_mode & 0o777) == oct(0o600)
+    assert host_files.ensure_file(FakeModule(), wanted, check_mode=False) is False
+    os.chmod(dest, 0o644)  # drift in the mode alone is found and fixed without rewriting
+    assert host_files.ensure_file(FakeModule(), wanted, check_mode=False, diffs=diffs) is True
+    assert oct(os.stat(dest).st_mode & 0o777) == oct(0o600) and len(diffs) == 1
+    gone = dict(wanted, state="absent")
+    assert host_files.ensure_file(FakeModule(), gone, check_mode=False) is True
+    assert not dest.exists()
+    assert host_files.ensure_file(FakeModule(), gone, check_mode=False) is False
+    with pytest.raises(ValueError, match="has no content"):
+        host_files.ensure_file(FakeModule(), dict(wanted, content=None), check_mode=False)
+
+
+def _run_module(tmp_path, args):
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    proc = subprocess.run([sys.executable, host_files.__file__, str(args_file)], capture_output=True, text=True, check=False)
+    return json.loads(proc.stdout)
+
+
+def test_secret_files_are_written_and_masked(tmp_path):
+    token = tmp_path / "token"
+    plain = tmp_path / "plain.conf"
+    secret = "s3cr3t-join-token-0123456789abcdef"
+    args = {
+        "files": [{"dest": str(plain), "content": "x\n", "owner": ME, "group": MY_GROUP}],
+        "secret_files": [{"dest": str(token), "content": secret + "\n", "owner": ME, "group": MY_GROUP}],
+        "_ansible_diff": True,
+    }
+    first = _run_module(tmp_path, args)
+    assert first["changed"] is True, first
+    assert sorted(first["changed_files"]) == sorted([str(plain), str(token)])
+    assert token.read_text() == secret + "\n"
+    assert oct(os.stat(token).st_mode & 0o777) == oct(0o600)  # secret files default to owner-only
+    assert secret not in json.dumps(first)  # neither the invocation nor the diff shows it
+    assert [d["after_header"] for d in first["diff"]] == [str(plain)]
+    second = _run_module(tmp_path, args)
+    assert second["changed"] is False and second["changed_files"] == []
+    token.write_text("changed by hand\n")
+    third = _run_module(tmp_path, args)
+    assert third["changed_files"] == [str(token)] and token.read_text() == secret + "\n"
