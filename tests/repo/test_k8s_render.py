@@ -54,6 +54,26 @@ def test_bad_requests_are_refused(tmp_path, bad):
 
 
 @pytest.mark.slow
+def test_a_template_without_the_block_settings_line_is_refused(tmp_path):
+    """The template lookup takes lstrip_blocks/trim_blocks only from a template's first line; without it the YAML keeps
+    the indentation of the block tags, so such a template is refused by name before anything is written."""
+    bad = '{"demo_objects": [{"name": "00-a", "template": "%s"}]}' % os.path.join(os.path.dirname(__file__), "fixtures", "noheader.yaml.j2")
+    out = _play(str(tmp_path), bad, expect_rc=2)
+    assert "noheader.yaml.j2 must be" in out and "#jinja2:lstrip_blocks: True, trim_blocks: True" in out
+    assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.slow
+def test_block_tags_leave_no_indentation(tmp_path):
+    """lstrip_blocks and trim_blocks apply: an indented block tag leaves neither its indentation nor its line."""
+    _play(str(tmp_path))
+    text = (tmp_path / "demo" / "00-namespaces.yaml").read_text()
+    assert text.startswith("---\napiVersion: v1\n"), text
+    assert "#jinja2" not in text and "{%" not in text
+    assert (tmp_path / "demo" / "10-configmap.yaml").read_text().endswith("\ndata:\n  network: hoodi\n")
+
+
+@pytest.mark.slow
 def test_render_dir_with_dotdot_keeps_fresh_files(tmp_path):
     """A render dir written with '..' (as the lab's is) must not make fresh files look stale."""
     (tmp_path / "inv").mkdir()
