@@ -212,22 +212,18 @@ def test_playbook_refuses_bad_settings_before_the_plan(extra, expected):
 
 
 @pytest.mark.slow
-def test_playbook_opt_out_warns_first_and_is_named_in_the_summary():
-    rc, out = _upgrade('{"k3s_upgrade_gate": false}')
+@pytest.mark.parametrize("extra, warning, summary", [
+    ('{"k3s_upgrade_gate": false}', "WARNING: k3s_upgrade_gate is false",
+     "SKIPPED: chain health gate for the whole k3s upgrade — k3s_upgrade_gate is false"),
+    ('{"k3s_upgrade_gate_criteria": {"skip": ["el_peers", "cl_peers"]}}',
+     "WARNING: k3s_upgrade_gate_criteria.skip switches off el_peers, cl_peers",
+     "k3s_upgrade_gate_criteria.skip switches off el_peers, cl_peers"),
+], ids=["gate-off", "criteria-skipped"])
+def test_playbook_opt_outs_warn_first_and_are_named_in_the_summary(extra, warning, summary):
+    rc, out = _upgrade(extra)
     assert rc == 0, out[-3000:]
-    warning = out.index("WARNING: k3s_upgrade_gate is false")
-    assert warning < out.index("UPGRADE PLAN")
-    summary = out[out.index("CHAINOPS SUMMARY"):]
-    assert "SKIPPED: chain health gate for the whole k3s upgrade — k3s_upgrade_gate is false" in summary
-
-
-@pytest.mark.slow
-def test_playbook_names_skipped_gate_criteria_at_the_start_and_in_the_summary():
-    rc, out = _upgrade('{"k3s_upgrade_gate_criteria": {"skip": ["el_peers", "cl_peers"]}}')
-    assert rc == 0, out[-3000:]
-    warning = out.index("WARNING: k3s_upgrade_gate_criteria.skip switches off el_peers, cl_peers")
-    assert warning < out.index("UPGRADE PLAN")
-    assert "k3s_upgrade_gate_criteria.skip switches off el_peers, cl_peers" in out[out.index("CHAINOPS SUMMARY"):]
+    assert out.index(warning) < out.index("UPGRADE PLAN")
+    assert summary in out[out.index("CHAINOPS SUMMARY"):]
 
 
 def test_playbook_order_preflight_settings_gate_before_and_after_every_node():

@@ -16,6 +16,8 @@ import time
 import urllib.error
 import urllib.request
 
+import yaml
+
 # What "healthy" means on this devnet: anvil has no net_peerCount and Lodestar 1.5.1 does not report el_offline.
 DEVNET_CRITERIA = {"skip": ["el_peers", "cl_el_online"], "expected_chain_id": 31337}
 
@@ -231,3 +233,18 @@ def http_status(url, timeout=3):
         return exc.code
     except OSError:
         return None
+
+
+def render_chain_pair(inventory, render, pair):
+    """Run playbooks/chain.yml (render only, as the inventory says) on ``inventory`` and return the pair's
+    StatefulSet and the health sidecar's ConfigMap exactly as rendered into ``render``."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(repo, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(repo, "collections"))
+    proc = subprocess.run([os.path.join(repo, ".venv", "bin", "ansible-playbook"), "playbooks/chain.yml", "-i", inventory],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    with open(os.path.join(render, "chain", "50-pair-%s.yaml" % pair), encoding="utf-8") as handle:
+        sts = [d for d in yaml.safe_load_all(handle) if d and d["kind"] == "StatefulSet"][0]
+    with open(os.path.join(render, "chain", "20-health-sidecar.yaml"), encoding="utf-8") as handle:
+        configmap = [d for d in yaml.safe_load_all(handle) if d][0]
+    return sts, configmap

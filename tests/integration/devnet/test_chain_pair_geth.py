@@ -24,8 +24,7 @@ import urllib.request
 
 import devnet_procs as dp
 import pytest
-import yaml
-from test_chain_pair_lodestar import INVENTORY, REPO, remap_args
+from test_chain_pair_lodestar import INVENTORY, remap_args
 
 pytestmark = pytest.mark.devnet
 PAIR = "geth-lodestar"
@@ -150,12 +149,7 @@ def rendered_geth():
     inventory = os.path.join(work, "inventory.yml")
     with open(inventory, "w", encoding="utf-8") as handle:
         handle.write(INVENTORY % {"render": render, "enr": json.dumps("enr:-unused"), "pair": PAIR, "version": "v1.5.1"})
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"))
-    proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "playbooks/chain.yml", "-i", inventory],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    with open(os.path.join(render, "chain", "50-pair-%s.yaml" % PAIR), encoding="utf-8") as handle:
-        sts = [d for d in yaml.safe_load_all(handle) if d and d["kind"] == "StatefulSet"][0]
+    sts, _configmap = dp.render_chain_pair(inventory, render, PAIR)
     return binary, work, sts
 
 

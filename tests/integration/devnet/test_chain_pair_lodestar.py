@@ -21,7 +21,6 @@ import urllib.request
 
 import devnet_procs as dp
 import pytest
-import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 PAIR = "geth-lodestar"
@@ -170,14 +169,7 @@ def rendered_pod(chain_devnet):
     render = os.path.join(work, "rendered")
     with open(inventory, "w", encoding="utf-8") as handle:
         handle.write(INVENTORY % {"render": render, "enr": json.dumps(chain_devnet["enr"]), "pair": PAIR, "version": LODESTAR_VERSION})
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"))
-    proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "playbooks/chain.yml", "-i", inventory],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    with open(os.path.join(render, "chain", "50-pair-%s.yaml" % PAIR), encoding="utf-8") as handle:
-        sts = [d for d in yaml.safe_load_all(handle) if d and d["kind"] == "StatefulSet"][0]
-    with open(os.path.join(render, "chain", "20-health-sidecar.yaml"), encoding="utf-8") as handle:
-        configmap = [d for d in yaml.safe_load_all(handle) if d][0]
+    sts, configmap = dp.render_chain_pair(inventory, render, PAIR)
     pod = sts["spec"]["template"]["spec"]
     return {"pod": pod, "configmap": configmap, "address": sts["spec"]["template"]["metadata"]["annotations"]["chain.chainops.io/p2p-address"]}
 

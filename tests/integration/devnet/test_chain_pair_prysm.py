@@ -31,9 +31,8 @@ import time
 
 import devnet_procs as dp
 import pytest
-import yaml
 from test_chain_pair_geth import geth_path, listening_addresses, post
-from test_chain_pair_lodestar import INVENTORY, REPO, remap_args
+from test_chain_pair_lodestar import INVENTORY, remap_args
 from test_health_devnet import _playbook, failing, run_playbook
 
 from ansible_collections.chainops.ethereum.plugins.module_utils import _eth_health as h
@@ -234,14 +233,7 @@ def _render(work, enr):
     assert "client: prysm" in text and "cl_el_online" not in text
     with open(inventory, "w", encoding="utf-8") as handle:
         handle.write(text)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"))
-    proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible-playbook"), "playbooks/chain.yml", "-i", inventory],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    with open(os.path.join(render, "chain", "50-pair-%s.yaml" % PAIR), encoding="utf-8") as handle:
-        sts = [d for d in yaml.safe_load_all(handle) if d and d["kind"] == "StatefulSet"][0]
-    with open(os.path.join(render, "chain", "20-health-sidecar.yaml"), encoding="utf-8") as handle:
-        configmap = [d for d in yaml.safe_load_all(handle) if d][0]
+    sts, configmap = dp.render_chain_pair(inventory, render, PAIR)
     template = sts["spec"]["template"]
     return template["spec"], configmap, template["metadata"]["annotations"]["chain.chainops.io/p2p-address"]
 
