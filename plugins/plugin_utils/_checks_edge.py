@@ -366,8 +366,8 @@ def _check_address(view, entries, problems):
         return  # the default: the pool's first address (the pool checks keep the VIP and nodes out of it)
     address, why = parse_address(value)
     if address is None:
-        problems.add(name, why, "give one address of the %s pool, e.g. %s" % (_value(view, "ingress_address_pool", "api"),
-                                                                             ingress_address(view, entries)[1] if entries else "10.10.0.200"))
+        example = ingress_address(view, entries)[1] if entries else "10.10.0.200"
+        problems.add(name, why, "give one address of the %s pool, e.g. %s" % (_value(view, "ingress_address_pool", "api"), example))
         return
     if entries is not None:
         pool = netaddr.IPSet()

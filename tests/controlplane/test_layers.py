@@ -470,7 +470,7 @@ def test_certificates_issue_through_the_rendered_issuers(layers):
     custom = client.CustomObjectsApi(cp.api_client())
     ca_doc = next(d for d in certs if d["metadata"]["name"] == "chainops-private-ca")
     assert issuers["chainops-private-ca"]["ca"]["secretName"] == ca_doc["spec"]["secretName"]
-    ca_cert, _ = _secret_cert(cp, ca_doc["metadata"]["namespace"], ca_doc["spec"]["secretName"])
+    ca_cert = _secret_cert(cp, ca_doc["metadata"]["namespace"], ca_doc["spec"]["secretName"])[0]
     assert ca_cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
     for doc in certs:
         ns, name = doc["metadata"]["namespace"], doc["metadata"]["name"]

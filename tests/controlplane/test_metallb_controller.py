@@ -166,8 +166,8 @@ def test_the_p2p_pool_is_not_auto_assigned(metallb):
     cp = metallb["cp"]
     core = client.CoreV1Api(cp.api_client())
     core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lb-probe"}})
-    _, api_nets = _pool(metallb["pools"], "api")
-    _, p2p_nets = _pool(metallb["pools"], "p2p")
+    api_nets = _pool(metallb["pools"], "api")[1]
+    p2p_nets = _pool(metallb["pools"], "p2p")[1]
     plain = []
     for i in range(3):
         core.create_namespaced_service("lb-probe", _probe_service("plain-%d" % i))
