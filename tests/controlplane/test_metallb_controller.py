@@ -14,19 +14,21 @@ fails with the command that builds it.
 
 import ipaddress
 import os
+import re
 import signal
 import subprocess
 
 import controlplane
 import pytest
+import standins
 import yaml
 from kubernetes import client, dynamic
 from workloads import wait_for
 
 SHARED = os.path.join(os.path.dirname(controlplane.REPO), "shared")
-CHART = os.path.join(SHARED, "charts", "metallb", "0.16.1", "chart")
+CHARTS = os.path.join(SHARED, "charts")
+CHART = os.path.join(CHARTS, "metallb", "0.16.1", "chart")
 NS = "chainops-chain"
-MANAGER = "chainops-test-standin"
 
 
 def controller_binary():
@@ -38,12 +40,6 @@ def controller_binary():
 def _docs(path):
     with open(path) as f:
         return [d for d in yaml.safe_load_all(f) if d]
-
-
-def _ssa(cp, doc):
-    res = dynamic.DynamicClient(cp.api_client()).resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
-    res.server_side_apply(body=doc, name=doc["metadata"]["name"], namespace=doc["metadata"].get("namespace"),
-                          field_manager=MANAGER, force_conflicts=True)
 
 
 def _ingress(core, name, namespace=NS, proc=None):
@@ -65,23 +61,20 @@ def metallb(prod, programs):
     assert rendered.returncode == 0, rendered.stdout[-4000:]
     platform = os.path.join(cp.render_dir, "platform")
     chart_doc = _docs(os.path.join(platform, "11-metallb-chart.yaml"))[0]
-    values = os.path.join(cp.dir, "metallb-values.yaml")
-    with open(values, "w") as f:
-        f.write(chart_doc["spec"]["valuesContent"])
-    out = subprocess.run([os.path.join(os.path.dirname(programs["kwok"]), "helm"), "template", "metallb", CHART, "--namespace",
-                          chart_doc["spec"]["targetNamespace"], "--values", values], capture_output=True, text=True, check=True, timeout=120).stdout
-    crds = [d for d in yaml.safe_load_all(out) if d and d["kind"] == "CustomResourceDefinition"]
+    helm = os.path.join(os.path.dirname(programs["kwok"]), "helm")
+    kube_version = re.sub(r"\+.*$", "", cp.config["k3s_version"])
+    out = standins.helm_template(helm, CHARTS, chart_doc, cp.dir, kube_version)
+    crds = [d for d in out if d["kind"] == "CustomResourceDefinition"]
     assert {c["metadata"]["name"] for c in crds} >= {"ipaddresspools.metallb.io", "l2advertisements.metallb.io"}
+    dyn = dynamic.DynamicClient(cp.api_client())
     for doc in crds:
-        _ssa(cp, doc)
+        standins.ssa(dyn, doc)
     ext = client.ApiextensionsV1Api(cp.api_client())
-    wait_for("MetalLB CRDs Established", lambda: all(
-        any(c.type == "Established" and c.status == "True" for c in ext.read_custom_resource_definition(d["metadata"]["name"]).status.conditions or [])
-        for d in crds), timeout=60)
+    wait_for("MetalLB CRDs Established", lambda: all(standins.crd_established(ext, d["metadata"]["name"]) for d in crds), timeout=60)
     pools = []
     for name in ("10-metallb-namespace.yaml", "12-metallb-pools.yaml", "13-metallb-announce.yaml"):
         for doc in _docs(os.path.join(platform, name)):
-            _ssa(cp, doc)
+            standins.ssa(dyn, doc)
             if doc["kind"] == "IPAddressPool":
                 pools.append(doc)
     applied = controlplane.run_playbook(os.path.join(controlplane.REPO, "playbooks", "chain.yml"), cp.inventory,
