@@ -3,10 +3,10 @@ the objects promise: Pod Security "restricted", selectors and named ports, P2P e
 
 import filecmp
 import ipaddress
-import json
 import os
 import subprocess
 
+import checkov_scan
 import k8s_checks as kc
 import pytest
 import validate
@@ -382,22 +382,10 @@ def test_sidecar_configmap_is_the_health_module(rendered):
         assert pod.spec["initContainers"][0]["image"] == health["image"]
 
 
-def _checkov_reports(stdout):
-    reports, text, decoder = [], stdout.strip(), json.JSONDecoder()
-    while text:  # one JSON document per scanned directory
-        found, end = decoder.raw_decode(text)
-        reports.extend(found if isinstance(found, list) else [found])
-        text = text[end:].strip()
-    return reports
-
-
 def test_checkov_on_the_chain_objects(rendered):
     """scripts/checkov.sh (the skips of tests/render/checkov-skips.yml, each with its reason) finds nothing on the chain
     objects; and every skip is still needed: run without skips, each skipped check fails on these objects."""
-    env = dict(os.environ, CHAINOPS_CHECKOV_ARGS="-o json", CHAINOPS_CHECKOV_LAYER="chain")
-    proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "checkov.sh"), rendered["first"]], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
-    reports = _checkov_reports(proc.stdout)
+    proc, reports = checkov_scan.scan([rendered["first"]], "chain")
     failed = [(c["check_id"], c["resource"], c["check_name"]) for r in reports for c in r.get("results", {}).get("failed_checks", [])]
     passed = [c for r in reports for c in r.get("results", {}).get("passed_checks", [])]
     assert failed == [], failed
@@ -411,7 +399,7 @@ def test_checkov_on_the_chain_objects(rendered):
     bare = subprocess.run([os.path.join(venv, "bin", "checkov"), "--skip-download", "--framework", "kubernetes", "-o", "json",
                            "--check", ",".join(skips), "-d", rendered["first"]], cwd=REPO, env=dict(os.environ, BC_SKIP_MAPPING="TRUE"),
                           capture_output=True, text=True, timeout=600, check=False)
-    fired = {c["check_id"] for r in _checkov_reports(bare.stdout) for c in r.get("results", {}).get("failed_checks", [])}
+    fired = {c["check_id"] for r in checkov_scan.reports(bare.stdout) for c in r.get("results", {}).get("failed_checks", [])}
     assert fired == set(skips), ("skips that no longer fire on the chain objects", set(skips) - fired)
 
 

@@ -4,16 +4,15 @@ what the inventory asked."""
 
 import glob
 import hashlib
-import json
 import os
 import re
-import subprocess
 
 import chart_values
+import checkov_scan
 import pytest
 import validate
 import yaml
-from test_platform import PRODUCTION, _objects, _require_charts, _run
+from test_platform import PRODUCTION, _assert_refused, _objects, _require_charts, _run
 
 from ansible_collections.chainops.ethereum.plugins.plugin_utils import _checks_edge, _checks_base
 
@@ -361,25 +360,13 @@ def test_lab_renders_the_edge(tmp_path):
      ["cert_manager_issuers has acme-http01 but chainops_ingress is none"]),
 ])
 def test_refusals_name_the_variable(tmp_path, extra, words):
-    proc = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "out"), extra, str(tmp_path))
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0, out[-3000:]
-    for word in words:
-        assert word in out, (word, out[-3000:])
-    assert not os.path.exists(str(tmp_path / "out" / "platform" / "32-ingress-routes.yaml"))
+    _assert_refused(tmp_path, extra, words, "32-ingress-routes.yaml")
 
 
 def test_checkov_finds_nothing_on_the_rendered_layer(tmp_path_factory):
     # scripts/checkov.sh installs checkov into its own venv on first use (pip from PyPI), so this never skips
     dests = [os.path.join(_render(ingress, tmp_path_factory)[2], "platform") for ingress in ("nginx", "traefik")]
-    env = dict(os.environ, CHAINOPS_CHECKOV_ARGS="-o json", CHAINOPS_CHECKOV_LAYER="platform")
-    proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "checkov.sh")] + dests, cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
-    reports, text, decoder = [], proc.stdout.strip(), json.JSONDecoder()
-    while text:  # one JSON document per scanned directory
-        found, end = decoder.raw_decode(text)
-        reports.extend(found if isinstance(found, list) else [found])
-        text = text[end:].strip()
+    proc, reports = checkov_scan.scan(dests, "platform")
     failed = [(c["check_id"], c["resource"], c["check_name"]) for r in reports for c in r.get("results", {}).get("failed_checks", [])]
     passed = sum(len(r.get("results", {}).get("passed_checks", [])) for r in reports)
     assert failed == [], failed

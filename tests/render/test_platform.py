@@ -154,12 +154,18 @@ def test_lab_renders_the_platform_layer(tmp_path):
     ({"metallb_mode": "l3"}, ["metallb_mode", "l2, bgp"]),
 ])
 def test_refusals_name_the_variable(tmp_path, extra, words):
+    _assert_refused(tmp_path, extra, words, "12-metallb-pools.yaml")
+
+
+def _assert_refused(tmp_path, extra, words, never_written):
+    """playbooks/platform.yml on the production example with ``extra`` fails, its output holds every one of ``words``,
+    and the platform file ``never_written`` was not rendered."""
     proc = _run("playbooks/platform.yml", PRODUCTION, str(tmp_path / "out"), extra, str(tmp_path))
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out[-3000:]
     for word in words:
         assert word in out, (word, out[-3000:])
-    assert not os.path.exists(os.path.join(str(tmp_path / "out"), "platform", "12-metallb-pools.yaml"))
+    assert not os.path.exists(os.path.join(str(tmp_path / "out"), "platform", never_written))
 
 
 # every chart of the platform layer: (variable prefix, HelmChart name, chart, file in the platform folder, extra variables)
