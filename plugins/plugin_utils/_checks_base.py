@@ -244,6 +244,11 @@ class _View:
             return _SKIP
         return value
 
+    def get_or(self, name, default):
+        """``get``, with ``default`` (the role's default) when the variable is not set; _SKIP stays _SKIP."""
+        value = self.get(name)
+        return default if value is _MISSING else value
+
     def host_get(self, host, name):
         """A host's own value of ``name`` (same _MISSING/_SKIP conventions as ``get``)."""
         variables = self.hostvars.get(host, {})

@@ -31,13 +31,6 @@ KUBE_VIP_VERSION = "v1.0.1"
 K3S_SYSTEM_REGISTRY = "docker.io"
 
 
-def _value(view, name, default=_MISSING):
-    value = view.get(name)
-    if value is _MISSING:
-        return default
-    return value
-
-
 def _flag(value, default):
     if value is _MISSING or value is _SKIP:
         return default
@@ -54,8 +47,8 @@ def cluster_images(view):
     """Images the cluster layer itself runs beyond k3s's own: kube-vip (unless k3s_server_kube_vip is false)."""
     if not _flag(view.get("k3s_server_kube_vip"), True):
         return []
-    image = _value(view, "k3s_server_kube_vip_image", KUBE_VIP_IMAGE)
-    version = _value(view, "k3s_server_kube_vip_version", KUBE_VIP_VERSION)
+    image = view.get_or("k3s_server_kube_vip_image", KUBE_VIP_IMAGE)
+    version = view.get_or("k3s_server_kube_vip_version", KUBE_VIP_VERSION)
     return ["%s:%s" % (image, version)]
 
 

@@ -45,11 +45,6 @@ BODY_MAX = 64 * 1048576
 DEFAULT_BODY = "1m"
 
 
-def _value(view, name, default):
-    value = view.get(name)
-    return default if value is _MISSING else value
-
-
 def hostname_reason(host):
     """Why ``host`` is not a DNS name a certificate can be issued for (None when it is one)."""
     if not isinstance(host, str) or not host:
@@ -110,7 +105,7 @@ def _secret_set(view, name, problems, fix):
 
 def _check_issuers(view, ingress, problems):
     """Returns the enabled issuer names (None when unknown)."""
-    issuers = _value(view, "cert_manager_issuers", ["private-ca"])
+    issuers = view.get_or("cert_manager_issuers", ["private-ca"])
     if issuers is _SKIP:
         return None
     if not isinstance(issuers, list) or not issuers:
@@ -126,20 +121,20 @@ def _check_issuers(view, ingress, problems):
         if email is not _SKIP and (not isinstance(email, str) or not EMAIL_RE.match(email)):
             problems.add("cert_manager_acme_email", "is missing" if email is _MISSING else "%s is not an e-mail address" % show(email),
                          "set the ACME account's contact address (expiry notices go there), required with %s" % ", ".join(acme))
-        environment = _value(view, "cert_manager_acme_environment", "staging")
+        environment = view.get_or("cert_manager_acme_environment", "staging")
         if environment is not _SKIP and environment not in ACME_ENVIRONMENTS:
             problems.add("cert_manager_acme_environment", "%s is not staging or production" % show(environment),
                          "set staging while testing, production for trusted certificates")
-        server = _value(view, "cert_manager_acme_server", "")
+        server = view.get_or("cert_manager_acme_server", "")
         if isinstance(server, str) and server and not server.startswith("https://"):
             problems.add("cert_manager_acme_server", "%s is not an https:// ACME directory" % show(server), "give the ACME directory URL over https")
     if "acme-dns01" in issuers:
-        provider = _value(view, "cert_manager_dns01_provider", "cloudflare")
+        provider = view.get_or("cert_manager_dns01_provider", "cloudflare")
         if provider == "cloudflare":
             _secret_set(view, "cert_manager_dns01_cloudflare_api_token", problems,
                         "put the Cloudflare API token (Zone:DNS:Edit) in the vault (see vault.yml.example)")
         elif provider == "rfc2136":
-            rfc = _value(view, "cert_manager_dns01_rfc2136", {})
+            rfc = view.get_or("cert_manager_dns01_rfc2136", {})
             if isinstance(rfc, dict):
                 if not isinstance(rfc.get("nameserver"), str) or not rfc.get("nameserver"):
                     problems.add("cert_manager_dns01_rfc2136.nameserver", "is missing", "give the DNS server that accepts updates, e.g. 10.10.0.53:53")
@@ -154,7 +149,7 @@ def _check_issuers(view, ingress, problems):
             _secret_set(view, "cert_manager_dns01_rfc2136_tsig_secret", problems, "put the TSIG key (base64) in the vault")
         elif provider is not _SKIP:
             problems.add("cert_manager_dns01_provider", "%s is not a supported DNS-01 provider" % show(provider), "use cloudflare or rfc2136")
-        zones = _value(view, "cert_manager_dns01_zones", [])
+        zones = view.get_or("cert_manager_dns01_zones", [])
         if isinstance(zones, list):
             for zone in zones:
                 reason = hostname_reason(zone)
@@ -286,7 +281,7 @@ def _check_route(index, route, issuers, problems):
 def _check_pool(view, problems):
     """The controller's LoadBalancer Service takes one address from ingress_address_pool (an auto-assigned mgmt pool).
     Returns the pool's addresses entries when they parse (None otherwise)."""
-    pool_name = _value(view, "ingress_address_pool", "api")
+    pool_name = view.get_or("ingress_address_pool", "api")
     pools = view.get("metallb_pools")
     if pool_name is _SKIP or not isinstance(pools, list):
         return None
@@ -367,14 +362,14 @@ def _check_address(view, entries, problems):
     address, why = parse_address(value)
     if address is None:
         example = ingress_address(view, entries)[1] if entries else "10.10.0.200"
-        problems.add(name, why, "give one address of the %s pool, e.g. %s" % (_value(view, "ingress_address_pool", "api"), example))
+        problems.add(name, why, "give one address of the %s pool, e.g. %s" % (view.get_or("ingress_address_pool", "api"), example))
         return
     if entries is not None:
         pool = netaddr.IPSet()
         for entry in entries:
             pool |= parse_pool_entry(entry)[0]
         if address not in pool:
-            problems.add(name, "%s is outside the %s pool (%s)" % (address, _value(view, "ingress_address_pool", "api"), ", ".join(map(str, entries))),
+            problems.add(name, "%s is outside the %s pool (%s)" % (address, view.get_or("ingress_address_pool", "api"), ", ".join(map(str, entries))),
                          "pick an address of that pool, or leave it empty for the pool's first address")
     owner = _pinned_elsewhere(view).get(address)
     if owner:
@@ -399,7 +394,7 @@ def _check_without_controller(view, ingress, problems):
 
 
 def check_edge(view, problems):
-    ingress = _value(view, "chainops_ingress", "nginx")
+    ingress = view.get_or("chainops_ingress", "nginx")
     if ingress is not _SKIP and ingress not in INGRESS_CHOICES:
         problems.add("chainops_ingress", "%s is not an ingress choice of this collection" % show(ingress),
                      "set chainops_ingress to traefik (maintained) or nginx (ingress-nginx, retired in March 2026), "
@@ -413,7 +408,7 @@ def check_edge(view, problems):
             problems.add(prefix + "_file", "is set but chainops_ingress is %s, so that chart is not installed" % show(ingress),
                          "remove %s_file and %s_sha256, or set chainops_ingress: %s" % (prefix, prefix, controller))
     for name in ("ingress_nginx_chart_repo", "ingress_traefik_chart_repo", "cert_manager_chart_repo"):
-        repo = _value(view, name, "https://")
+        repo = view.get_or(name, "https://")
         if isinstance(repo, str) and not repo.startswith(("https://", "oci://")):
             problems.add(name, "%s is not an https:// or oci:// chart repository" % show(repo),
                          "point it at an https mirror (charts over plain http can be swapped in transit)")
@@ -435,7 +430,7 @@ def check_edge(view, problems):
         return
     _check_address(view, _check_pool(view, problems), problems)
 
-    routes = _value(view, "chainops_edge_routes", [])
+    routes = view.get_or("chainops_edge_routes", [])
     if routes is _SKIP:
         return
     if not isinstance(routes, list):

@@ -25,11 +25,6 @@ ASN_MAX = 4294967295
 PEER_KEYS = ("name", "address", "asn", "bfd", "pools")
 
 
-def _value(view, name, default):
-    value = view.get(name)
-    return default if value is _MISSING else value
-
-
 def _asn_reason(value):
     if isinstance(value, bool) or not isinstance(value, int):
         return "is %s %s, not a number" % (_type_name(value), show(value))
@@ -88,12 +83,12 @@ def check_metallb(view, problems):
         return
 
     _checks_platform.check_chart(view, problems, "metallb_chart")
-    repo = _value(view, "metallb_chart_repo", "https://")
+    repo = view.get_or("metallb_chart_repo", "https://")
     if isinstance(repo, str) and not repo.startswith(("https://", "oci://")):
         problems.add("metallb_chart_repo", "%s is not an https:// or oci:// chart repository" % show(repo),
                      "point it at an https mirror (charts over plain http can be swapped in transit)")
 
-    peers = _value(view, "metallb_bgp_peers", [])
+    peers = view.get_or("metallb_bgp_peers", [])
     if peers is _SKIP:
         return
     if not isinstance(peers, list):
