@@ -55,11 +55,6 @@ CHARTS = {
 }
 
 
-def _value(view, name, default):
-    value = view.get(name)
-    return default if value is _MISSING else value
-
-
 def _pinned_version(view, prefix):
     """<prefix>_version from the inventory, else the role's default (None when neither is readable)."""
     version = view.get(prefix + "_version")
@@ -96,8 +91,8 @@ def _archive_chart(path):
 def check_chart(view, problems, prefix):
     """An air-gapped chart (<prefix>_file, <prefix>_sha256): the checksum given, the archive on the controller with that
     checksum, and inside it the chart and version the collection pins. Nothing to check without <prefix>_file."""
-    chart_file = _value(view, prefix + "_file", "")
-    chart_sum = _value(view, prefix + "_sha256", "")
+    chart_file = view.get_or(prefix + "_file", "")
+    chart_sum = view.get_or(prefix + "_sha256", "")
     if not chart_file or chart_file is _SKIP or chart_sum is _SKIP:
         return
     if not isinstance(chart_file, str):
@@ -151,7 +146,7 @@ def check_components(view, problems):
         if len(seen) > 1:
             problems.add(name, "differs between hosts (%s)" % "; ".join("%s: %s" % (v, ", ".join(h)) for v, h in sorted(seen.items())),
                          "set it once in group_vars/all: the servers' k3s disable list follows it")
-    ingress = _value(view, "chainops_ingress", "nginx")
+    ingress = view.get_or("chainops_ingress", "nginx")
     if ingress is not _SKIP and ingress not in INGRESS_CHOICES:
         ingress = _SKIP  # _checks_edge names it
     disabled = view.get("k3s_server_disable")
@@ -175,12 +170,7 @@ def check_components(view, problems):
     else:
         choice = "chainops_ingress is k3s, so no ingress controller would run"
     fix = "or set chainops_ingress: %s" % ("k3s" if replaced else "nginx or traefik")
-    if replaced and "traefik" not in disabled:
-        problems.add("k3s_server_disable", "keeps k3s's packaged traefik although %s" % choice,
-                     "add traefik to k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % fix)
-    elif not replaced and "traefik" in disabled:
-        problems.add("k3s_server_disable", "leaves out k3s's packaged traefik although %s" % choice,
-                     "remove traefik from k3s_server_disable, or remove k3s_server_disable so the cluster layer derives it (%s)" % fix)
+    _disable_problem(problems, disabled, "traefik", replaced=replaced, choice=choice, fix=fix)
 
 
 def check_pools(view, problems):
