@@ -128,6 +128,16 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  known:
+    description:
+      - What C(chainops.ethereum.host_probe) reported for these paths earlier in the play (its RV(chainops.ethereum.host_probe#module:files)
+        result). When every directory, file, secret file and link is already as wanted (content by sha256, mode,
+        owner, group, link target, absence), the host is not contacted at all and nothing is reported changed.
+      - Anything the probe did not report, or reported otherwise, makes the module run on the host as without this
+        option, and decide there. Pass it only when nothing between the probe and this task can have changed these
+        paths (for example, leave it out when a package was installed in between).
+      - Used on the controller by the action plugin; the module itself ignores it.
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -148,6 +158,17 @@ EXAMPLES = r"""
         validate: /usr/sbin/visudo -cf %s
   register: __files
   notify: restart chrony
+
+- name: Probe the files first (one call that also answers the role's other questions)
+  chainops.ethereum.host_probe:
+    files: "{{ _my_directories | map(attribute='path') | list + _my_files | map(attribute='dest') | list }}"
+  register: __probe
+
+- name: Write them; a re-run that finds everything in place does not contact the host again
+  chainops.ethereum.host_files:
+    directories: "{{ _my_directories }}"
+    files: "{{ _my_files }}"
+    known: "{{ __probe.files }}"
 """
 
 RETURN = r"""
@@ -167,6 +188,10 @@ changed_links:
   returned: always
   type: list
   elements: str
+remote:
+  description: Whether the host was contacted (V(false) when O(known) showed everything in place).
+  returned: always
+  type: bool
 """
 
 import grp
@@ -352,6 +377,8 @@ def main():
                     src=dict(type="str", required=True),
                 ),
             ),
+            # compared on the controller by the action plugin, which never passes it on
+            known=dict(type="dict"),
         ),
         supports_check_mode=True,
     )

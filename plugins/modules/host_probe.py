@@ -71,6 +71,15 @@ options:
     type: list
     elements: path
     default: []
+  files:
+    description:
+      - Paths whose whole state to report (type, mode, owner and group names, and the sha256 of a regular file or the
+        target of a symbolic link), not following a final link.
+      - Pass the result to C(chainops.ethereum.host_files) as its O(chainops.ethereum.host_files#module:known) option: a
+        write whose directories, files and links are all already in place then costs no call to the host.
+    type: list
+    elements: path
+    default: []
   tcp:
     description: C(host:port) (or C([v6-address]:port)) endpoints to try a TCP connection to, from the host.
     type: list
@@ -198,6 +207,12 @@ modes:
   returned: always
   type: dict
   sample: {"/usr/local/bin/k3s": {"mode": "0755", "uid": 0, "gid": 0}}
+files:
+  description: State of each requested path, V(null) when nothing is there. C(type) is C(file), C(directory),
+    C(link) or C(other); C(sha256) is set for a file, C(target) for a link.
+  returned: always
+  type: dict
+  sample: {"/etc/chrony/chrony.conf": {"type": "file", "mode": "0644", "owner": "root", "group": "root", "sha256": "9f86d0..."}}
 tcp:
   description: Whether a TCP connection to each requested endpoint succeeded within O(tcp_timeout).
   returned: always
@@ -218,6 +233,7 @@ import os
 import pwd
 import socket
 import ssl
+import stat
 import threading
 
 from ansible.module_utils.basic import AnsibleModule
@@ -364,6 +380,31 @@ def path_mode(path):
     return {"mode": "%04o" % (st.st_mode & 0o7777), "uid": st.st_uid, "gid": st.st_gid}
 
 
+def _name(lookup, ident):
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return str(ident)
+
+
+def path_state(path):
+    """Everything host_files compares for one path (not following a final link), or None when nothing is there."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    state = {"mode": "%04o" % (st.st_mode & 0o7777), "owner": _name(pwd.getpwuid, st.st_uid), "group": _name(grp.getgrgid, st.st_gid)}
+    if stat.S_ISLNK(st.st_mode):
+        state.update(type="link", target=os.readlink(path))
+    elif stat.S_ISDIR(st.st_mode):
+        state["type"] = "directory"
+    elif stat.S_ISREG(st.st_mode):
+        state.update(type="file", sha256=file_sha256(path))
+    else:
+        state["type"] = "other"
+    return state
+
+
 def split_endpoint(text):
     """'host:port' or '[v6]:port' -> (host, port); ValueError when it is neither."""
     host, sep, port = text.rpartition(":")
@@ -454,6 +495,7 @@ def main():
             groups=dict(type="list", elements="str", default=[]),
             sha256=dict(type="list", elements="path", default=[]),
             modes=dict(type="list", elements="path", default=[]),
+            files=dict(type="list", elements="path", default=[]),
             tcp=dict(type="list", elements="str", default=[]),
             tcp_timeout=dict(type="float", default=2.0),
             tcp_tls=dict(type="bool", default=False),
@@ -474,6 +516,7 @@ def main():
     try:
         result["sha256"] = {path: file_sha256(path) for path in params["sha256"]}
         result["modes"] = {path: path_mode(path) for path in params["modes"]}
+        result["files"] = {path: path_state(path) for path in params["files"]}
         result["tcp"] = tcp_answers_all(params["tcp"], params["tcp_timeout"], params["tcp_tls"])
         result["commands"] = [run_verified(module, item["argv"], item["sha256"], result["sha256"]) for item in params["commands"]]
     except (ValueError, OSError) as exc:
