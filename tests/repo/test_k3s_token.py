@@ -35,10 +35,10 @@ def test_generated_once_private_and_reused(tmp_path):
 @pytest.mark.slow
 def test_loose_modes_are_tightened_and_the_token_kept(tmp_path):
     secrets = tmp_path / "secrets"
-    secrets.mkdir(mode=0o755)
-    os.chmod(secrets, 0o755)
+    secrets.mkdir(mode=0o750)
     (secrets / "k3s-token").write_text("an-existing-token-of-enough-length\n")
-    os.chmod(secrets / "k3s-token", 0o644)
+    os.chmod(secrets / "k3s-token", 0o640)
+    assert _mode(secrets) != 0o700, "the umask left the directory private: nothing to tighten"
     token, changed = _run(secrets)
     assert token == "an-existing-token-of-enough-length"
     assert _mode(secrets) == 0o700 and _mode(secrets / "k3s-token") == 0o600

@@ -40,8 +40,8 @@ def test_types_and_modes_in_order(tree):
 
 
 def test_special_bits_are_part_of_the_mode(tree):
-    os.chmod(tree / "dir", 0o1770)
-    assert _lookup().run([str(tree / "dir")], {})[0]["mode"] == "1770"
+    os.chmod(tree / "dir", 0o2700)
+    assert _lookup().run([str(tree / "dir")], {})[0]["mode"] == "2700"
 
 
 def test_symlinks_are_links_not_what_they_point_at(tree):
