@@ -14,7 +14,9 @@ def _sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def _airgap(tmp_path, files=FILES, listed=FILES):
+def _airgap(tmp_path, files=None, listed=None):
+    files = FILES if files is None else files
+    listed = FILES if listed is None else listed
     airgap = tmp_path / "airgap"
     airgap.mkdir()
     for name, data in files.items():
@@ -24,7 +26,7 @@ def _airgap(tmp_path, files=FILES, listed=FILES):
 
 
 def _run(airgap, *extra):
-    returncode, _, output = run_fixture_playbook("k3s_verify.yml", "k3s_airgap_dir=%s" % airgap, *extra)
+    returncode, output = run_fixture_playbook("k3s_verify.yml", "k3s_airgap_dir=%s" % airgap, *extra)[::2]
     return returncode, " ".join(output.split())
 
 

@@ -116,7 +116,7 @@ def test_prune_in_check_mode_and_prune_off_keep_every_file(tmp_path):
     layer = tmp_path / "demo"
     _seed_foreign_files(layer)
     expected = sorted(["00-namespaces.yaml", "10-configmap.yaml", "98-stale.yaml", "99-stale.yaml", *FOREIGN])
-    returncode, _, output = run_fixture_playbook("render_demo.yml", "chainops_render_dir=%s" % tmp_path, PATTERN, options=["--check"])
+    returncode, output = run_fixture_playbook("render_demo.yml", "chainops_render_dir=%s" % tmp_path, PATTERN, options=["--check"])[::2]
     assert returncode == 0, output[-6000:]
     assert sorted(os.listdir(layer)) == expected, "check mode must remove nothing"
     _play(str(tmp_path), PATTERN, '{"k8s_render_prune": false}')
@@ -125,7 +125,7 @@ def test_prune_in_check_mode_and_prune_off_keep_every_file(tmp_path):
 
 @pytest.mark.slow
 def test_a_first_render_in_check_mode_writes_nothing(tmp_path):
-    returncode, _, output = run_fixture_playbook("render_demo.yml", "chainops_render_dir=%s" % tmp_path, options=["--check"])
+    returncode, output = run_fixture_playbook("render_demo.yml", "chainops_render_dir=%s" % tmp_path, options=["--check"])[::2]
     assert returncode == 0, output[-6000:]
     assert not (tmp_path / "demo").exists()
 

@@ -34,7 +34,7 @@ def files(tmp_path):
 
 
 def test_known_digests(files):
-    tmp_path, _ = files
+    tmp_path = files[0]
     assert sha256_of(str(tmp_path / "abc")) == ABC
     assert sha256_of(str(tmp_path / "empty")) == EMPTY
 
@@ -46,7 +46,7 @@ def test_several_files_in_order(files):
 
 
 def test_a_symlink_is_followed(files):
-    tmp_path, _ = files
+    tmp_path = files[0]
     (tmp_path / "link").symlink_to(tmp_path / "abc")
     assert _lookup().run([str(tmp_path / "link")], {}) == [ABC]
 
@@ -57,7 +57,7 @@ def test_a_missing_file_is_an_error_naming_it_by_default(tmp_path):
 
 
 def test_a_missing_file_gives_none_when_asked(files):
-    tmp_path, _ = files
+    tmp_path = files[0]
     assert _lookup().run([str(tmp_path / "nope"), str(tmp_path / "abc")], {}, missing="none") == [None, ABC]
 
 
@@ -72,6 +72,6 @@ def test_a_directory_is_an_error_even_with_missing_none(tmp_path):
 
 
 def test_an_unknown_missing_choice_is_refused(files):
-    tmp_path, _ = files
+    tmp_path = files[0]
     with pytest.raises(AnsibleOptionsError, match="missing"):
         _lookup().run([str(tmp_path / "abc")], {}, missing="skip")
