@@ -80,3 +80,58 @@ def test_render_dir_with_dotdot_keeps_fresh_files(tmp_path):
     _play(str(tmp_path / "inv" / ".."))
     assert sorted(os.listdir(tmp_path / "demo")) == ["00-namespaces.yaml", "10-configmap.yaml"]
     assert _changed(_play(str(tmp_path / "inv" / ".."))) == 0
+
+
+def _seed_foreign_files(layer):
+    """Files a render with k8s_render_prune_pattern "[0-9][0-9]-*.yaml" does not own, and two it does."""
+    (layer / "99-stale.yaml").write_text("---\n")
+    (layer / "98-stale.yaml").write_text("---\n")
+    (layer / "notes.yaml").write_text("kept: not matched by the pattern\n")
+    (layer / ".97-hidden.yaml").write_text("kept: a leading dot is never matched\n")
+    (layer / "96-link.yaml").symlink_to(layer / "notes.yaml")
+    (layer / "95-dir.yaml").mkdir()
+    (layer / "95-dir.yaml" / "94-inner.yaml").write_text("kept: only the layer folder itself is pruned\n")
+
+
+FOREIGN = [".97-hidden.yaml", "95-dir.yaml", "96-link.yaml", "notes.yaml"]
+PATTERN = "k8s_render_prune_pattern=[0-9][0-9]-*.yaml"
+
+
+@pytest.mark.slow
+def test_prune_removes_only_regular_files_matching_the_pattern(tmp_path):
+    """Pruning takes the files of the layer folder whose names match k8s_render_prune_pattern: not other names, not
+    dot files, not symlinks, not directories or what is inside them, and never the files this render wrote."""
+    _play(str(tmp_path), PATTERN)
+    layer = tmp_path / "demo"
+    _seed_foreign_files(layer)
+    result = _play(str(tmp_path), PATTERN)
+    assert sorted(os.listdir(layer)) == sorted(["00-namespaces.yaml", "10-configmap.yaml", *FOREIGN])
+    assert (layer / "95-dir.yaml" / "94-inner.yaml").exists()
+    assert _changed(result) == 1, "one task (the prune loop) changes something"
+
+
+@pytest.mark.slow
+def test_prune_in_check_mode_and_prune_off_keep_every_file(tmp_path):
+    _play(str(tmp_path), PATTERN)
+    layer = tmp_path / "demo"
+    _seed_foreign_files(layer)
+    expected = sorted(["00-namespaces.yaml", "10-configmap.yaml", "98-stale.yaml", "99-stale.yaml", *FOREIGN])
+    returncode, output = run_fixture_playbook("render_demo.yml", "chainops_render_dir=%s" % tmp_path, PATTERN, options=["--check"])[::2]
+    assert returncode == 0, output[-6000:]
+    assert sorted(os.listdir(layer)) == expected, "check mode must remove nothing"
+    _play(str(tmp_path), PATTERN, '{"k8s_render_prune": false}')
+    assert sorted(os.listdir(layer)) == expected, "k8s_render_prune: false must remove nothing"
+
+
+@pytest.mark.slow
+def test_a_first_render_in_check_mode_writes_nothing(tmp_path):
+    returncode, output = run_fixture_playbook("render_demo.yml", "chainops_render_dir=%s" % tmp_path, options=["--check"])[::2]
+    assert returncode == 0, output[-6000:]
+    assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.slow
+def test_a_render_dir_with_glob_characters_is_refused(tmp_path):
+    out = _play(str(tmp_path / "out[1]"), expect_rc=2)
+    assert "may not contain *, ? or [" in out and "chainops_render_dir" in out
+    assert not (tmp_path / "out[1]").exists()
