@@ -207,6 +207,8 @@ def _type_reason(name, value, kind, secret):
     if kind == "float":
         if not _is_number(value):
             return "is %s %s, not a number" % (_type_name(value), shown), "set a number (unquoted)"
+        if name.endswith("_timeout") and value <= 0:
+            return "%s is not above 0" % show(value), "use a number of seconds above 0 (fractions allowed, e.g. 0.5)"
         return None
     if kind == "bool":
         if not isinstance(value, bool):

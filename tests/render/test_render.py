@@ -2,6 +2,7 @@
 
 import filecmp
 import os
+import re
 import subprocess
 
 import pytest
@@ -41,7 +42,11 @@ def test_render_produces_layers(rendered):
     assert files, "render.yml produced no files"
     assert all(f.split(os.sep)[0] in {"cluster", "platform", "chain", "observability", "operations"} for f in files), files
     assert all(os.path.basename(f)[:2].isdigit() for f in files), files
-    assert "RENDERED:" in out
+    # the run summary names exactly the rendered files
+    match = re.search(r"RENDERED: (\d+) file\(s\) under \S+: ([^\"]*)", out)
+    assert match, out[-2000:]
+    assert int(match.group(1)) == len(files)
+    assert sorted(match.group(2).split(", ")) == sorted(files)
 
 
 def test_rerender_is_byte_identical(rendered):
