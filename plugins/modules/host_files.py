@@ -40,11 +40,11 @@ options:
         type: str
         default: "0755"
       owner:
-        description: Owner.
+        description: Owner (a name, or a numeric uid).
         type: str
         default: root
       group:
-        description: Group.
+        description: Group (a name, or a numeric gid).
         type: str
         default: root
   links:
@@ -204,9 +204,10 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 
 def _ids(owner, group):
+    """uid and gid of a user and group given by name, or by number (as the file module takes them)."""
     try:
-        uid = pwd.getpwnam(owner).pw_uid
-        gid = grp.getgrnam(group).gr_gid
+        uid = int(owner) if str(owner).isdigit() else pwd.getpwnam(owner).pw_uid
+        gid = int(group) if str(group).isdigit() else grp.getgrnam(group).gr_gid
     except KeyError as exc:
         raise ValueError("unknown owner or group %s:%s" % (owner, group)) from exc
     return uid, gid

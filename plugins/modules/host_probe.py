@@ -54,7 +54,8 @@ options:
     type: bool
     default: false
   nft_table:
-    description: An nftables table to list, as C(family name) (for example C(inet chainops_host)).
+    description: An nftables table to list, as C(family name) (for example C(inet chainops_host)); reported absent when
+      the C(nft) command is not installed.
     type: str
   groups:
     description: Groups whose existence to report.
@@ -75,7 +76,7 @@ options:
     description:
       - Paths whose whole state to report (type, mode, owner and group names, and the sha256 of a regular file or the
         target of a symbolic link), not following a final link.
-      - Pass the result to C(chainops.ethereum.host_files) as its O(chainops.ethereum.host_files#module:known) option: a
+      - Pass the result to C(chainops.ethereum.host_files) as its O(chainops.ethereum.host_files#module:known) option; a
         write whose directories, files and links are all already in place then costs no call to the host.
     type: list
     elements: path
@@ -207,6 +208,11 @@ modes:
   returned: always
   type: dict
   sample: {"/usr/local/bin/k3s": {"mode": "0755", "uid": 0, "gid": 0}}
+asked:
+  description: The options this call answered (O(sysctls), O(paths), O(units), O(packages), O(swap), O(login), O(nft_table),
+    O(groups), O(sha256), O(modes), O(files)), for the C(chainops.ethereum.host_probe_answers) filter.
+  returned: always
+  type: dict
 files:
   description: State of each requested path, V(null) when nothing is there. C(type) is C(file), C(directory),
     C(link) or C(other); C(sha256) is set for a file, C(target) for a link.
@@ -239,6 +245,8 @@ import threading
 from ansible.module_utils.basic import AnsibleModule
 
 _UNIT_STATES = ("ActiveState", "UnitFileState", "LoadState")
+# the options a result can answer for another request (host_probe_answers); tcp and commands depend on the moment
+_ASKED = ("sysctls", "paths", "units", "packages", "swap", "login", "nft_table", "groups", "sha256", "modes", "files")
 
 
 def detect_container(proc="/proc", run="/run"):
@@ -466,6 +474,16 @@ def _run(module, argv):
     return rc, out, err
 
 
+def nft_table_state(module, table):
+    """{'present', 'listing'} of one nftables table; without the nft command (nftables not installed yet) no table
+    can have been loaded by it, so it is reported absent."""
+    nft = module.get_bin_path("nft")
+    if not nft:
+        return {"present": False, "listing": ""}
+    rc, out, _err = _run(module, [nft, "list", "table"] + table.split())
+    return {"present": rc == 0, "listing": out if rc == 0 else ""}
+
+
 def run_verified(module, argv, sha256, known=None):
     """Run argv when its program's sha256 is the expected one: {'argv', 'ran', 'rc', 'stdout', 'stderr'}.
 
@@ -510,6 +528,8 @@ def main():
     )
     params = module.params
     result = dict(changed=False, container=detect_container())
+    # what was asked, so that a caller can tell whether this result answers another request (host_probe_answers)
+    result["asked"] = dict((key, params[key]) for key in _ASKED)
     result["sysctls"] = read_sysctls(params["sysctls"])
     result["paths"] = {path: os.path.exists(path) for path in params["paths"]}
     result["groups"] = {name: _group_exists(name) for name in params["groups"]}
@@ -547,8 +567,7 @@ def main():
     if params["login"]:
         result.update(login_info())
     if params["nft_table"]:
-        rc, out, err = _run(module, ["nft", "list", "table"] + params["nft_table"].split())
-        result["nft_table"] = {"present": rc == 0, "listing": out if rc == 0 else ""}
+        result["nft_table"] = nft_table_state(module, params["nft_table"])
 
     module.exit_json(**result)
 

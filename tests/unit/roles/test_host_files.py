@@ -130,3 +130,11 @@ def test_secret_files_are_written_and_masked(tmp_path):
     token.write_text("changed by hand\n")
     third = _run_module(tmp_path, args)
     assert third["changed_files"] == [str(token)] and token.read_text() == secret + "\n"
+
+
+def test_numeric_owner_and_group_are_ids(tmp_path):
+    # as the file module takes them (storage_data_owner: "1000"); a name that is not a user is still refused
+    assert host_files._ids(str(os.getuid()), str(os.getgid())) == (os.getuid(), os.getgid())
+    assert host_files._ids("4242", "4343") == (4242, 4343)
+    with pytest.raises(ValueError, match="unknown owner or group"):
+        host_files._ids("no-such-user-4242", "0")
