@@ -5,8 +5,6 @@ import os
 import re
 
 import pytest
-import yaml
-from ansible import constants as C
 from ansible.errors import AnsibleLookupError, AnsibleOptionsError
 
 from ansible_collections.chainops.ethereum.plugins.lookup import file_sha256
@@ -14,14 +12,6 @@ from ansible_collections.chainops.ethereum.plugins.lookup.file_sha256 import sha
 
 EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # sha256 of no bytes
 ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # sha256("abc"), FIPS 180-2 example
-
-
-def _lookup():
-    """The plugin with its options defined by its own DOCUMENTATION, as the plugin loader would set them up."""
-    plugin = file_sha256.LookupModule()
-    plugin._load_name = file_sha256.__name__
-    C.config.initialize_plugin_configuration_definitions("lookup", plugin._load_name, yaml.safe_load(file_sha256.DOCUMENTATION)["options"])
-    return plugin
 
 
 @pytest.fixture
@@ -39,39 +29,39 @@ def test_known_digests(files):
     assert sha256_of(str(tmp_path / "empty")) == EMPTY
 
 
-def test_several_files_in_order(files):
+def test_several_files_in_order(files, load_lookup):
     tmp_path, big_sum = files
     paths = [str(tmp_path / name) for name in ("big", "abc", "empty")]
-    assert _lookup().run(paths, {}) == [big_sum, ABC, EMPTY]
+    assert load_lookup(file_sha256).run(paths, {}) == [big_sum, ABC, EMPTY]
 
 
-def test_a_symlink_is_followed(files):
+def test_a_symlink_is_followed(files, load_lookup):
     tmp_path = files[0]
     (tmp_path / "link").symlink_to(tmp_path / "abc")
-    assert _lookup().run([str(tmp_path / "link")], {}) == [ABC]
+    assert load_lookup(file_sha256).run([str(tmp_path / "link")], {}) == [ABC]
 
 
-def test_a_missing_file_is_an_error_naming_it_by_default(tmp_path):
+def test_a_missing_file_is_an_error_naming_it_by_default(tmp_path, load_lookup):
     with pytest.raises(AnsibleLookupError, match=re.escape("%s does not exist" % (tmp_path / "nope"))):
-        _lookup().run([str(tmp_path / "nope")], {})
+        load_lookup(file_sha256).run([str(tmp_path / "nope")], {})
 
 
-def test_a_missing_file_gives_none_when_asked(files):
+def test_a_missing_file_gives_none_when_asked(files, load_lookup):
     tmp_path = files[0]
-    assert _lookup().run([str(tmp_path / "nope"), str(tmp_path / "abc")], {}, missing="none") == [None, ABC]
+    assert load_lookup(file_sha256).run([str(tmp_path / "nope"), str(tmp_path / "abc")], {}, missing="none") == [None, ABC]
 
 
-def test_a_dangling_symlink_is_missing(tmp_path):
+def test_a_dangling_symlink_is_missing(tmp_path, load_lookup):
     (tmp_path / "dangling").symlink_to(tmp_path / "gone")
-    assert _lookup().run([str(tmp_path / "dangling")], {}, missing="none") == [None]
+    assert load_lookup(file_sha256).run([str(tmp_path / "dangling")], {}, missing="none") == [None]
 
 
-def test_a_directory_is_an_error_even_with_missing_none(tmp_path):
+def test_a_directory_is_an_error_even_with_missing_none(tmp_path, load_lookup):
     with pytest.raises(AnsibleLookupError, match="is not a regular file"):
-        _lookup().run([str(tmp_path)], {}, missing="none")
+        load_lookup(file_sha256).run([str(tmp_path)], {}, missing="none")
 
 
-def test_an_unknown_missing_choice_is_refused(files):
+def test_an_unknown_missing_choice_is_refused(files, load_lookup):
     tmp_path = files[0]
     with pytest.raises(AnsibleOptionsError, match="missing"):
-        _lookup().run([str(tmp_path / "abc")], {}, missing="skip")
+        load_lookup(file_sha256).run([str(tmp_path / "abc")], {}, missing="skip")

@@ -3,18 +3,8 @@
 import os
 
 import pytest
-import yaml
-from ansible import constants as C
 
 from ansible_collections.chainops.ethereum.plugins.lookup import path_info
-
-
-def _lookup():
-    """The plugin with its options defined by its own DOCUMENTATION, as the plugin loader would set them up."""
-    plugin = path_info.LookupModule()
-    plugin._load_name = path_info.__name__
-    C.config.initialize_plugin_configuration_definitions("lookup", plugin._load_name, yaml.safe_load(path_info.DOCUMENTATION)["options"])
-    return plugin
 
 
 @pytest.fixture
@@ -29,9 +19,9 @@ def tree(tmp_path):
     return tmp_path
 
 
-def test_types_and_modes_in_order(tree):
+def test_types_and_modes_in_order(tree, load_lookup):
     names = ["dir", "file", "missing", "fifo"]
-    assert _lookup().run([str(tree / name) for name in names], {}) == [
+    assert load_lookup(path_info).run([str(tree / name) for name in names], {}) == [
         {"exists": True, "type": "directory", "mode": "0700"},
         {"exists": True, "type": "file", "mode": "0640"},
         {"exists": False, "type": None, "mode": None},
@@ -39,12 +29,12 @@ def test_types_and_modes_in_order(tree):
     ]
 
 
-def test_special_bits_are_part_of_the_mode(tree):
+def test_special_bits_are_part_of_the_mode(tree, load_lookup):
     os.chmod(tree / "dir", 0o2700)
-    assert _lookup().run([str(tree / "dir")], {})[0]["mode"] == "2700"
+    assert load_lookup(path_info).run([str(tree / "dir")], {})[0]["mode"] == "2700"
 
 
-def test_symlinks_are_links_not_what_they_point_at(tree):
-    got = _lookup().run([str(tree / "link-to-dir"), str(tree / "dangling")], {})
+def test_symlinks_are_links_not_what_they_point_at(tree, load_lookup):
+    got = load_lookup(path_info).run([str(tree / "link-to-dir"), str(tree / "dangling")], {})
     assert [item["type"] for item in got] == ["link", "link"]
     assert all(item["exists"] for item in got), "a dangling symlink is still there"
