@@ -104,6 +104,7 @@ def write_inventory(directory):
             "ansible_python_interpreter": "/usr/bin/python3",
             "chainops_mgmt_network": NETWORKS["chainops-bench"],
             "chainops_p2p_network": NETWORKS["chainops-bench-p2p"],
+            "chainops_p2p_gateway": "10.89.111.1",
             "chainops_admin_cidrs": [NETWORKS["chainops-bench"]],
             # no traffic to public NTP pools from a test: serve the local clock (what the lab should set too)
             "baseline_chrony_pools": [],
