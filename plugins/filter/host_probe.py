@@ -6,18 +6,15 @@ a result answers a request."""
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-
-_LISTS = ("sysctls", "paths", "units", "packages", "groups", "sha256", "modes", "files")
-_FLAGS = ("swap", "login")
-_KNOWN = _LISTS + _FLAGS + ("nft_table",)
+from ansible_collections.chainops.ethereum.plugins.module_utils._host_probe_shared import FLAG_OPTIONS, LIST_OPTIONS, SHARED_OPTIONS
 
 
 def _request(value, what):
     if not isinstance(value, dict):
         raise AnsibleFilterError("%s: a probe request must be a dict of host_probe options, got %s" % (what, type(value).__name__))
-    unknown = sorted(set(value) - set(_KNOWN))
+    unknown = sorted(set(value) - set(SHARED_OPTIONS))
     if unknown:
-        raise AnsibleFilterError("%s: %s cannot be shared between roles (only %s)" % (what, ", ".join(unknown), ", ".join(_KNOWN)))
+        raise AnsibleFilterError("%s: %s cannot be shared between roles (only %s)" % (what, ", ".join(unknown), ", ".join(SHARED_OPTIONS)))
     return value
 
 
@@ -28,10 +25,10 @@ def host_probe_merge(requests):
     merged = {}
     for request in requests:
         for key, value in _request(request, "host_probe_merge").items():
-            if key in _LISTS:
+            if key in LIST_OPTIONS:
                 items = merged.setdefault(key, [])
                 items.extend(item for item in (value or []) if item not in items)
-            elif key in _FLAGS:
+            elif key in FLAG_OPTIONS:
                 merged[key] = bool(merged.get(key)) or bool(value)
             elif value:
                 if merged.get(key) and merged[key] != value:
@@ -47,10 +44,10 @@ def host_probe_answers(result, request):
         return False
     asked = result["asked"]
     for key, value in request.items():
-        if key in _LISTS:
+        if key in LIST_OPTIONS:
             if any(item not in (asked.get(key) or []) for item in (value or [])):
                 return False
-        elif key in _FLAGS:
+        elif key in FLAG_OPTIONS:
             if value and not asked.get(key):
                 return False
         elif value and asked.get(key) != value:

@@ -201,6 +201,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible_collections.chainops.ethereum.plugins.module_utils._host_files_args import ARGUMENT_SPEC
 
 
 def _ids(owner, group):
@@ -328,59 +329,7 @@ def ensure_file(module, spec, check_mode, diffs=None):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            directories=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    path=dict(type="path", required=True),
-                    mode=dict(type="str", default="0755"),
-                    owner=dict(type="str", default="root"),
-                    group=dict(type="str", default="root"),
-                ),
-            ),
-            files=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    dest=dict(type="path", required=True),
-                    content=dict(type="str", no_log=False),
-                    mode=dict(type="str", default="0644"),
-                    owner=dict(type="str", default="root"),
-                    group=dict(type="str", default="root"),
-                    validate=dict(type="str"),
-                    state=dict(type="str", choices=["present", "absent"], default="present"),
-                ),
-            ),
-            secret_files=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                # the option is a list of files, not a secret itself: each content is masked (no_log below)
-                no_log=False,
-                options=dict(
-                    dest=dict(type="path", required=True),
-                    content=dict(type="str", no_log=True),
-                    mode=dict(type="str", default="0600"),
-                    owner=dict(type="str", default="root"),
-                    group=dict(type="str", default="root"),
-                    state=dict(type="str", choices=["present", "absent"], default="present"),
-                ),
-            ),
-            links=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    dest=dict(type="path", required=True),
-                    src=dict(type="str", required=True),
-                ),
-            ),
-            # compared on the controller by the action plugin, which never passes it on
-            known=dict(type="dict"),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     changed_dirs, changed_files, changed_links, diffs = [], [], [], []

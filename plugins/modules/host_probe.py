@@ -243,10 +243,11 @@ import stat
 import threading
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.chainops.ethereum.plugins.module_utils._host_probe_shared import SHARED_OPTIONS
 
 _UNIT_STATES = ("ActiveState", "UnitFileState", "LoadState")
-# the options a result can answer for another request (host_probe_answers); tcp and commands depend on the moment
-_ASKED = ("sysctls", "paths", "units", "packages", "swap", "login", "nft_table", "groups", "sha256", "modes", "files")
+# the options a result can answer for another request (host_probe_answers)
+_ASKED = SHARED_OPTIONS
 
 
 def detect_container(proc="/proc", run="/run"):

@@ -13,15 +13,7 @@ from __future__ import annotations
 import hashlib
 
 from ansible.module_utils.common.text.converters import to_bytes
-
-# the module's defaults (plugins/modules/host_files.py), which the action sees unapplied
-_DEFAULTS = {
-    "directories": {"mode": "0755", "owner": "root", "group": "root"},
-    "files": {"mode": "0644", "owner": "root", "group": "root", "state": "present"},
-    "secret_files": {"mode": "0600", "owner": "root", "group": "root", "state": "present"},
-    "links": {},
-}
-
+from ansible_collections.chainops.ethereum.plugins.module_utils._host_files_args import DEFAULTS
 
 def _mode(value):
     """The module's reading of a mode (an octal string); None when it is not one."""
@@ -39,7 +31,7 @@ def _entries(args, kind):
     for entry in entries:
         if not isinstance(entry, dict):
             raise TypeError("every %s entry must be a dict" % kind)
-        out.append(dict(_DEFAULTS[kind], **entry))
+        out.append(dict(DEFAULTS[kind], **entry))
     return out
 
 

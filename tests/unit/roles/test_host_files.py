@@ -6,7 +6,6 @@ import os
 import pwd
 import shlex
 import subprocess
-import sys
 
 import pytest
 
@@ -102,14 +101,7 @@ def test_ensure_file_writes_fixes_and_removes(tmp_path):
         host_files.ensure_file(FakeModule(), dict(wanted, content=None), check_mode=False)
 
 
-def _run_module(tmp_path, args):
-    args_file = tmp_path / "args.json"
-    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    proc = subprocess.run([sys.executable, host_files.__file__, str(args_file)], capture_output=True, text=True, check=False)
-    return json.loads(proc.stdout)
-
-
-def test_secret_files_are_written_and_masked(tmp_path):
+def test_secret_files_are_written_and_masked(tmp_path, run_module_file):
     token = tmp_path / "token"
     plain = tmp_path / "plain.conf"
     secret = "s3cr3t-join-token-0123456789abcdef"
@@ -118,17 +110,17 @@ def test_secret_files_are_written_and_masked(tmp_path):
         "secret_files": [{"dest": str(token), "content": secret + "\n", "owner": ME, "group": MY_GROUP}],
         "_ansible_diff": True,
     }
-    first = _run_module(tmp_path, args)
+    first = run_module_file(host_files, args)
     assert first["changed"] is True, first
     assert sorted(first["changed_files"]) == sorted([str(plain), str(token)])
     assert token.read_text() == secret + "\n"
     assert oct(os.stat(token).st_mode & 0o777) == oct(0o600)  # secret files default to owner-only
     assert secret not in json.dumps(first)  # neither the invocation nor the diff shows it
     assert [d["after_header"] for d in first["diff"]] == [str(plain)]
-    second = _run_module(tmp_path, args)
+    second = run_module_file(host_files, args)
     assert second["changed"] is False and second["changed_files"] == []
     token.write_text("changed by hand\n")
-    third = _run_module(tmp_path, args)
+    third = run_module_file(host_files, args)
     assert third["changed_files"] == [str(token)] and token.read_text() == secret + "\n"
 
 

@@ -3,10 +3,6 @@ a result only when it was asked all the role's questions."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -71,12 +67,9 @@ def test_failed_skipped_or_old_results_answer_nothing():
     assert host_probe_answers({}, STORAGE) is False  # the role default: probe yourself
 
 
-def test_the_module_echoes_what_it_was_asked(tmp_path):
+def test_the_module_echoes_what_it_was_asked(tmp_path, run_module_file):
     args = {"units": [], "files": [str(tmp_path)], "swap": True, "packages": []}
-    args_file = tmp_path / "args.json"
-    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    proc = subprocess.run([sys.executable, host_probe.__file__, str(args_file)], capture_output=True, text=True, check=False)
-    out = json.loads(proc.stdout)
+    out = run_module_file(host_probe, args)
     assert out["asked"]["files"] == [str(tmp_path)] and out["asked"]["swap"] is True and out["asked"]["login"] is False
     assert out["files"][str(tmp_path)]["type"] == "directory"
     assert host_probe_answers(out, {"files": [str(tmp_path)], "swap": True}) is True
