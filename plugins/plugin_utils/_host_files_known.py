@@ -15,6 +15,7 @@ import hashlib
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.chainops.ethereum.plugins.module_utils._host_files_args import DEFAULTS
 
+
 def _mode(value):
     """The module's reading of a mode (an octal string); None when it is not one."""
     try:
