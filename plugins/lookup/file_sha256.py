@@ -48,14 +48,13 @@ _raw:
   elements: str
 """
 
-import hashlib
 import os
 import stat
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible_collections.chainops.ethereum.plugins.module_utils._path_facts import sha256_hex
 
-_CHUNK = 1024 * 1024
 
 
 def sha256_of(path, missing="error"):
@@ -70,14 +69,10 @@ def sha256_of(path, missing="error"):
         raise AnsibleLookupError("file_sha256: cannot look at %s on the controller: %s" % (path, exc.strerror or exc)) from None
     if not stat.S_ISREG(info.st_mode):
         raise AnsibleLookupError("file_sha256: %s on the controller is not a regular file" % path)
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(chunk)
+        return sha256_hex(path)
     except OSError as exc:
         raise AnsibleLookupError("file_sha256: cannot read %s on the controller: %s" % (path, exc.strerror or exc)) from None
-    return digest.hexdigest()
 
 
 class LookupModule(LookupBase):

@@ -56,6 +56,7 @@ import stat
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible_collections.chainops.ethereum.plugins.module_utils._path_facts import path_kind
 
 
 def path_info(path):
@@ -66,15 +67,7 @@ def path_info(path):
         return {"exists": False, "type": None, "mode": None}
     except OSError as exc:
         raise AnsibleLookupError("path_info: cannot look at %s on the controller: %s" % (path, exc.strerror or exc)) from None
-    if stat.S_ISLNK(info.st_mode):
-        kind = "link"
-    elif stat.S_ISDIR(info.st_mode):
-        kind = "directory"
-    elif stat.S_ISREG(info.st_mode):
-        kind = "file"
-    else:
-        kind = "other"
-    return {"exists": True, "type": kind, "mode": "%04o" % stat.S_IMODE(info.st_mode)}
+    return {"exists": True, "type": path_kind(info.st_mode), "mode": "%04o" % stat.S_IMODE(info.st_mode)}
 
 
 class LookupModule(LookupBase):

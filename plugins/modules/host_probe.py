@@ -234,16 +234,15 @@ commands:
 """
 
 import grp
-import hashlib
 import os
 import pwd
 import socket
 import ssl
-import stat
 import threading
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.chainops.ethereum.plugins.module_utils._host_probe_shared import SHARED_OPTIONS
+from ansible_collections.chainops.ethereum.plugins.module_utils._path_facts import path_kind, sha256_hex
 
 _UNIT_STATES = ("ActiveState", "UnitFileState", "LoadState")
 # the options a result can answer for another request (host_probe_answers)
@@ -370,14 +369,10 @@ def parse_dpkg_status(text, packages):
 
 def file_sha256(path):
     """Hex sha256 of a file, or None when it does not exist."""
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        return sha256_hex(path)
     except FileNotFoundError:
         return None
-    return digest.hexdigest()
 
 
 def path_mode(path):
@@ -402,15 +397,12 @@ def path_state(path):
         st = os.lstat(path)
     except FileNotFoundError:
         return None
-    state = {"mode": "%04o" % (st.st_mode & 0o7777), "owner": _name(pwd.getpwuid, st.st_uid), "group": _name(grp.getgrgid, st.st_gid)}
-    if stat.S_ISLNK(st.st_mode):
-        state.update(type="link", target=os.readlink(path))
-    elif stat.S_ISDIR(st.st_mode):
-        state["type"] = "directory"
-    elif stat.S_ISREG(st.st_mode):
-        state.update(type="file", sha256=file_sha256(path))
-    else:
-        state["type"] = "other"
+    state = {"mode": "%04o" % (st.st_mode & 0o7777), "owner": _name(pwd.getpwuid, st.st_uid), "group": _name(grp.getgrgid, st.st_gid),
+             "type": path_kind(st.st_mode)}
+    if state["type"] == "link":
+        state["target"] = os.readlink(path)
+    elif state["type"] == "file":
+        state["sha256"] = file_sha256(path)
     return state
 
 
