@@ -56,7 +56,6 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.chainops.ethereum.plugins.module_utils._path_facts import sha256_hex
 
 
-
 def sha256_of(path, missing="error"):
     """Return the hex sha256 of the regular file at path; None for a missing path when missing == 'none'."""
     try:
